@@ -1,0 +1,33 @@
+"""One exception type for bad user input, so the CLI can print one line and exit with code 2."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class InputError(ValueError):
+    """Bad user input: names the file, the field and the first offending values.
+
+    Args:
+        message: What is wrong and how to fix it.
+        path: The file the bad input came from, if any.
+        field: The column, key or option that holds the bad values, if any.
+
+    """
+
+    def __init__(self, message: str, *, path: str | Path | None = None, field: str | None = None) -> None:
+        self.path = None if path is None else Path(path)
+        self.field = field
+        self.reason = message
+        where = ", ".join(
+            part for part in (f"{self.path}" if path else "", f"field '{field}'" if field else "") if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def preview(values: Sequence[object], limit: int = 5) -> str:
+    """Render the first `limit` offending values as a short list, with the count of the rest."""
+    shown = ", ".join(repr(value) for value in list(values)[:limit])
+    rest = len(values) - limit
+    return f"[{shown}{f', ... ({rest} more)' if rest > 0 else ''}]"

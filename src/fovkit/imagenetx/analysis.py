@@ -1,0 +1,426 @@
+"""The ImageNet-X factor analysis: from a FactorTable and Predictions to every per-factor table of the paper."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from fovkit._memory import keep_freed_memory
+from fovkit.errors import InputError, preview
+from fovkit.imagenetx.annotations import FACTORS, METACLASSES, NUM_CLASSES, class_metaclass, real_label_matrix
+from fovkit.imagenetx.config import ImageNetXConfig
+from fovkit.metrics import (
+    GroupCounts,
+    calibration_gaps,
+    count_by_group,
+    error_ratio,
+    expected_calibration_error,
+    group_membership,
+    prevalence,
+    prevalence_shift,
+    spearman_matrix,
+    worst_k_group_accuracy,
+)
+from fovkit.metrics.bootstrap import BootstrapIntervals, bootstrap_intervals
+from fovkit.metrics.stats import alexander_govern_by_column
+from fovkit.tables import FactorTable, Predictions
+
+HUMAN = "human"
+CRITERIA = ("class", "real", "metaclass")
+"""How a prediction is scored: top-1 class, any ReaL label (non-empty ReaL lists only), or the right meta-label."""
+
+
+@dataclass(frozen=True)
+class CriterionTables:
+    """Every table of one scoring criterion; DataFrames indexed by `model` (and `metaclass`)."""
+
+    criterion: str
+    factor_accuracies: pd.DataFrame
+    error_ratios: pd.DataFrame
+    metaclass_accuracies: pd.DataFrame
+    metaclass_error_ratios: pd.DataFrame
+    prevalence_shift: pd.DataFrame
+    metaclass_prevalence_shift: pd.DataFrame
+    calibration: pd.DataFrame | None = None
+    intervals: pd.DataFrame | None = None
+    group_tests: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class ImageNetXResult:
+    """The whole analysis: per-criterion tables, a per-model summary and model-independent annotation statistics."""
+
+    config: ImageNetXConfig
+    criteria: dict[str, CriterionTables]
+    summary: pd.DataFrame
+    factor_prevalence: pd.DataFrame
+    correlation: pd.DataFrame
+    correlation_pvalue: pd.DataFrame
+    groups: pd.Series | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Column blocks of the sample-group membership matrix: all, factors, meta-labels, meta-label x factor, classes."""
+
+    n_factors: int
+    n_metaclasses: int
+
+    @property
+    def all(self) -> slice:
+        return slice(0, 1)
+
+    @property
+    def factors(self) -> slice:
+        return slice(1, 1 + self.n_factors)
+
+    @property
+    def metaclasses(self) -> slice:
+        start = self.factors.stop
+        return slice(start, start + self.n_metaclasses)
+
+    @property
+    def cells(self) -> slice:
+        start = self.metaclasses.stop
+        return slice(start, start + self.n_metaclasses * self.n_factors)
+
+    @property
+    def classes(self) -> slice:
+        start = self.cells.stop
+        return slice(start, start + NUM_CLASSES)
+
+
+def human_predictions(table: FactorTable, with_probability: bool) -> Predictions:
+    """The original ImageNet labels as a model named `human`, to be scored against ReaL (paper, appendix A.8)."""
+    probability = np.ones((1, len(table)), dtype=np.float32) if with_probability else None
+    return Predictions((HUMAN,), table.sample_ids, table.labels[None, :].astype(np.int16), probability)
+
+
+def analyze(
+    table: FactorTable,
+    predictions: Predictions | Iterable[Predictions],
+    config: ImageNetXConfig,
+    groups: pd.Series | None = None,
+    progress: bool = False,
+) -> ImageNetXResult:
+    """Score every model under every criterion and derive the paper's tables.
+
+    Models are scored a chunk at a time into additive count states, so an iterable of chunks (e.g. from
+    `iter_prediction_chunks`) is analysed while it is still being read, in memory bounded by one chunk.
+
+    Args:
+        table: ImageNet-X annotations (see `load_factor_table`).
+        predictions: Predictions aligned to `table`, whole or as an iterable of model chunks.
+        config: Analysis options; `human` appends the model `human` after the given ones.
+        groups: Group name per model (index = model) for the between-group tests; None skips them.
+        progress: Show progress bars.
+
+    """
+    keep_freed_memory()
+    chunks = predictions.chunks(config.model_chunk) if isinstance(predictions, Predictions) else predictions
+    if config.human:
+        chunks = _then_human(chunks, table)
+    labels = table.labels
+    sample_metaclass = pd.Categorical(table.frame["metaclass"], categories=METACLASSES).codes.astype(np.int64)
+    metaclass_of_class = pd.Categorical(class_metaclass(), categories=METACLASSES).codes
+    factor_mask = table.varies(FACTORS)
+    metaclass_mask = sample_metaclass[:, None] == np.arange(len(METACLASSES))
+    layout = _Layout(len(FACTORS), len(METACLASSES))
+    pair_samples, pair_groups = _membership_pairs(labels, sample_metaclass, factor_mask, layout)
+    membership = group_membership(pair_samples, pair_groups, len(table), layout.classes.stop)
+    calibration_pairs = pair_groups < layout.factors.stop
+    real_lists = real_label_matrix(table.sample_ids) if config.partition == "val" else None
+    scored = {
+        "class": None,
+        "metaclass": None,
+        "real": None if real_lists is None else (real_lists >= 0).any(axis=1),
+    }
+    criteria = [criterion for criterion in CRITERIA if criterion != "real" or real_lists is not None]
+    counts: dict[str, list[GroupCounts]] = {criterion: [] for criterion in criteria}
+    gaps: list[np.ndarray] = []
+    intervals: dict[str, list[BootstrapIntervals]] = {criterion: [] for criterion in criteria}
+    models: list[str] = []
+    for chunk in chunks:
+        if not chunk.sample_ids.equals(table.sample_ids):
+            raise InputError("predictions are not aligned to the annotation table; load them with its SampleUniverse")
+        if models and (chunk.probability is None) != (len(gaps) == 0):
+            raise InputError("some models carry probabilities and others do not; give them for all or none")
+        models.extend(chunk.models)
+        predicted = np.ascontiguousarray(chunk.predicted.T)
+        correct = {
+            "class": predicted == labels[:, None],
+            "metaclass": metaclass_of_class[predicted] == sample_metaclass[:, None],
+        }
+        if real_lists is not None:
+            correct["real"] = _matches_any(predicted, real_lists)
+        if chunk.probability is not None:
+            gaps.append(
+                calibration_gaps(
+                    correct["class"],
+                    np.ascontiguousarray(chunk.probability.T),
+                    pair_samples[calibration_pairs],
+                    pair_groups[calibration_pairs],
+                    layout.factors.stop,
+                    config.calibration_bins,
+                )
+            )
+        for criterion in criteria:
+            counts[criterion].append(count_by_group(correct[criterion], membership, scored[criterion]))
+            if config.bootstrap:
+                keep = np.ones(len(table), bool) if scored[criterion] is None else scored[criterion]
+                intervals[criterion].append(
+                    bootstrap_intervals(
+                        correct[criterion], factor_mask, keep, config.bootstrap, config.seed, progress=progress
+                    )
+                )
+    if not models:
+        raise InputError("no predictions to analyse: give prediction files or --human")
+    model_index = pd.Index(models, name="model")
+    if model_index.duplicated().any():
+        raise InputError(f"duplicate model names {preview(model_index[model_index.duplicated()].tolist())}")
+    if groups is not None:
+        _check_groups(groups, models)
+    tables = {}
+    for criterion in criteria:
+        merged = GroupCounts(
+            np.concatenate([part.correct for part in counts[criterion]]),
+            np.concatenate([part.total for part in counts[criterion]]),
+        )
+        tables[criterion] = _criterion_tables(
+            criterion,
+            merged,
+            layout,
+            model_index,
+            model_index != HUMAN if criterion != "real" else np.ones(len(models), dtype=bool),
+            config,
+            np.concatenate(gaps) if gaps and criterion == "class" else None,
+            _merge_intervals(intervals[criterion]) if intervals[criterion] else None,
+            groups,
+        )
+    rho, pvalue = spearman_matrix(
+        pd.DataFrame(np.hstack([factor_mask, metaclass_mask]), columns=[*FACTORS, *METACLASSES]).astype(np.int8)
+    )
+    return ImageNetXResult(
+        config=config,
+        criteria=tables,
+        summary=_summary(tables, model_index),
+        factor_prevalence=_factor_prevalence(factor_mask, metaclass_mask),
+        correlation=rho,
+        correlation_pvalue=pvalue,
+        groups=groups,
+        notes=_notes(config, table, scored["real"]),
+    )
+
+
+def _then_human(chunks: Iterable[Predictions], table: FactorTable) -> Iterator[Predictions]:
+    with_probability = False
+    for chunk in chunks:
+        if HUMAN in chunk.models:
+            raise InputError(f"a model is already named '{HUMAN}'; rename its prediction file or drop --human")
+        with_probability = chunk.probability is not None
+        yield chunk
+    yield human_predictions(table, with_probability)
+
+
+def _criterion_tables(
+    criterion: str,
+    counts: GroupCounts,
+    layout: _Layout,
+    models: pd.Index,
+    keep: np.ndarray,
+    config: ImageNetXConfig,
+    gaps: np.ndarray | None,
+    intervals: BootstrapIntervals | None,
+    groups: pd.Series | None,
+) -> CriterionTables:
+    accuracy = counts.accuracy[keep]
+    models = models[keep]
+    n_models, n_meta, n_factors = len(models), len(METACLASSES), len(FACTORS)
+    overall = accuracy[:, layout.all][:, 0]
+    factor_acc = pd.DataFrame(accuracy[:, layout.factors], index=models, columns=list(FACTORS))
+    ratios = pd.DataFrame(error_ratio(factor_acc.to_numpy(), overall), index=models, columns=list(FACTORS))
+    factor_acc["worst_factor"] = factor_acc[list(FACTORS)].min(axis=1)
+    factor_acc["average"] = overall
+    class_counts = GroupCounts(counts.correct[keep][:, layout.classes], counts.total[keep][:, layout.classes])
+    factor_acc[f"worst_{config.worst_k_classes}_classes"] = worst_k_group_accuracy(class_counts, config.worst_k_classes)
+
+    meta_index = pd.MultiIndex.from_product([models, METACLASSES], names=["model", "metaclass"])
+    cell_acc = accuracy[:, layout.cells].reshape(n_models * n_meta, n_factors)
+    meta_overall = accuracy[:, layout.metaclasses].reshape(-1)
+    meta_acc = pd.DataFrame(cell_acc, index=meta_index, columns=list(FACTORS))
+    meta_ratios = pd.DataFrame(error_ratio(cell_acc, meta_overall), index=meta_index, columns=list(FACTORS))
+    meta_acc["worst_factor"] = meta_acc[list(FACTORS)].min(axis=1)
+    meta_acc["average"] = meta_overall
+
+    mistakes = counts.mistakes[keep]
+    totals = counts.total[keep]
+    shift = pd.DataFrame(
+        prevalence_shift(mistakes[:, layout.factors], totals[:, layout.factors]), index=models, columns=list(FACTORS)
+    )
+    cell_shift = prevalence_shift(
+        mistakes[:, layout.cells].reshape(n_models, n_meta, n_factors),
+        totals[:, layout.cells].reshape(n_models, n_meta, n_factors),
+    )
+    meta_shift = pd.DataFrame(cell_shift.reshape(-1, n_factors), index=meta_index, columns=list(FACTORS))
+
+    calibration = None
+    if gaps is not None:
+        ece = expected_calibration_error(gaps[keep], totals[:, : layout.factors.stop])
+        calibration = pd.DataFrame(ece[:, layout.factors], index=models, columns=list(FACTORS))
+        calibration["worst_factor"] = calibration[list(FACTORS)].max(axis=1)
+        calibration["average"] = ece[:, 0]
+    interval_table = None if intervals is None else _interval_table(intervals, keep, models, factor_acc, ratios)
+    group_tests = None
+    if groups is not None:
+        group_tests = alexander_govern_by_column(ratios, groups.reindex(models), alpha=config.alpha)
+    return CriterionTables(
+        criterion,
+        factor_acc,
+        ratios,
+        meta_acc,
+        meta_ratios,
+        shift,
+        meta_shift,
+        calibration,
+        interval_table,
+        group_tests,
+    )
+
+
+def _interval_table(
+    intervals: BootstrapIntervals, keep: np.ndarray, models: pd.Index, accuracy: pd.DataFrame, ratios: pd.DataFrame
+) -> pd.DataFrame:
+    """Long table: model, metric, factor, estimate, low, high."""
+    parts = []
+    for metric, estimate, low, high in (
+        ("accuracy", accuracy[list(FACTORS)], intervals.accuracy_low, intervals.accuracy_high),
+        ("error_ratio", ratios, intervals.error_ratio_low, intervals.error_ratio_high),
+    ):
+        for column, name in enumerate(FACTORS):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "model": models,
+                        "metric": metric,
+                        "factor": name,
+                        "estimate": estimate[name].to_numpy(),
+                        "low": low[keep, column],
+                        "high": high[keep, column],
+                    }
+                )
+            )
+    overall = pd.DataFrame(
+        {
+            "model": models,
+            "metric": "accuracy",
+            "factor": "average",
+            "estimate": accuracy["average"].to_numpy(),
+            "low": intervals.overall_low[keep],
+            "high": intervals.overall_high[keep],
+        }
+    )
+    return pd.concat([*parts, overall], ignore_index=True)
+
+
+def _merge_intervals(parts: list[BootstrapIntervals]) -> BootstrapIntervals:
+    return BootstrapIntervals(
+        *(np.concatenate([getattr(part, name) for part in parts]) for name in BootstrapIntervals.__dataclass_fields__)
+    )
+
+
+def _summary(tables: dict[str, CriterionTables], models: pd.Index) -> pd.DataFrame:
+    """One row per model: accuracy under each criterion, then worst factor, worst-k classes and ECE.
+
+    The last three use the model's primary criterion: top-1 label, or ReaL for `human`, whose top-1 label
+    accuracy is 1 by construction.
+    """
+    summary = pd.DataFrame(index=models)
+    for criterion, criterion_tables in tables.items():
+        column = "accuracy" if criterion == "class" else f"{criterion}_accuracy"
+        summary[column] = criterion_tables.factor_accuracies["average"]
+    summary["criterion"] = np.where(models == HUMAN, "real", "class")
+    worst_classes = next(column for column in tables["class"].factor_accuracies if column.endswith("_classes"))
+    parts = []
+    for criterion in dict.fromkeys(summary["criterion"]):
+        accuracies = tables[criterion].factor_accuracies
+        part = pd.DataFrame(index=accuracies.index)
+        factor_only = accuracies[list(FACTORS)]
+        part["worst_factor"] = factor_only.idxmin(axis=1) if len(factor_only) else pd.Series(dtype=object)
+        part["worst_factor_accuracy"] = accuracies["worst_factor"]
+        part[worst_classes] = accuracies[worst_classes]
+        if tables[criterion].calibration is not None:
+            part["ece"] = tables[criterion].calibration["average"]
+        parts.append(part.loc[part.index.intersection(summary.index[summary["criterion"] == criterion])])
+    return summary.join(pd.concat(parts))
+
+
+def _factor_prevalence(factor_mask: np.ndarray, metaclass_mask: np.ndarray) -> pd.DataFrame:
+    """How often each factor occurs, overall and per meta-label (counts and shares of factor occurrences)."""
+    cells = metaclass_mask.T.astype(np.float32) @ factor_mask.astype(np.float32)
+    counts = np.vstack([factor_mask.sum(axis=0), cells]).astype(np.int64)
+    index = pd.Index(["all", *METACLASSES], name="metaclass")
+    count_frame = pd.DataFrame(counts, index=index, columns=list(FACTORS))
+    share = pd.DataFrame(prevalence(counts), index=index, columns=list(FACTORS))
+    return pd.concat({"count": count_frame, "share": share}, names=["statistic"])
+
+
+def _matches_any(predicted: np.ndarray, label_sets: np.ndarray) -> np.ndarray:
+    """(samples x models) True where the prediction is one of the sample's labels (padding -1 never matches).
+
+    Most samples have one label, so only the first column is compared densely; later columns only on their rows.
+    """
+    matched = predicted == label_sets[:, :1]
+    for column in range(1, label_sets.shape[1]):
+        rows = np.flatnonzero(label_sets[:, column] >= 0)
+        matched[rows] |= predicted[rows] == label_sets[rows, column : column + 1]
+    return matched
+
+
+def _membership_pairs(
+    labels: np.ndarray, sample_metaclass: np.ndarray, factor_mask: np.ndarray, layout: _Layout
+) -> tuple[np.ndarray, np.ndarray]:
+    """(sample, group) pairs of every column block of the layout."""
+    everyone = np.arange(len(labels))
+    factor_samples, factor_ids = np.nonzero(factor_mask)
+    samples = np.concatenate([everyone, factor_samples, everyone, factor_samples, everyone])
+    groups = np.concatenate(
+        [
+            np.zeros(len(labels), dtype=np.int64),
+            layout.factors.start + factor_ids,
+            layout.metaclasses.start + sample_metaclass,
+            layout.cells.start + sample_metaclass[factor_samples] * layout.n_factors + factor_ids,
+            layout.classes.start + labels,
+        ]
+    )
+    return samples, groups
+
+
+def _check_groups(groups: pd.Series, models: tuple[str, ...]) -> None:
+    ungrouped = [model for model in models if model not in groups.index and model != HUMAN]
+    if ungrouped:
+        raise InputError(
+            f"models without a group: {preview(ungrouped)}; add a row 'model,group' for each to the groups CSV",
+            field="group",
+        )
+
+
+def _notes(config: ImageNetXConfig, table: FactorTable, real_scored: np.ndarray | None) -> list[str]:
+    """Where fovkit's definitions differ from the reference toolkit, said in words for the report."""
+    notes = [
+        "`average` is the accuracy over every annotated image (prototypes "
+        + ("kept" if config.keep_prototypes else "left out")
+        + "), the same set the reference toolkit averages; it is not the mean of the factor columns.",
+        "Worst-k classes ties are broken by class id (stable sort); the reference toolkit's order among ties "
+        "is arbitrary.",
+        "Prevalence shifts are NaN where a factor never occurs (the reference toolkit writes 0).",
+    ]
+    if real_scored is not None:
+        notes.append(
+            f"ReaL accuracy leaves out the {int((~real_scored).sum())} of {len(table)} images whose ReaL label list "
+            "is empty, as the ReaL protocol does; the reference toolkit counts them as mistakes."
+        )
+    return notes

@@ -1,0 +1,173 @@
+"""ImageNet-X annotations shipped offline by the `imagenet-x` package, as FactorTables and label look-ups."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow.json as pa_json
+
+from fovkit.errors import InputError
+from fovkit.tables import FactorSpec, FactorTable
+from fovkit.tables.alignment import SampleUniverse
+
+WhichFactor = Literal["top", "multi"]
+Partition = Literal["val", "train"]
+
+FACTORS: tuple[str, ...] = (
+    "pose",
+    "background",
+    "pattern",
+    "color",
+    "smaller",
+    "shape",
+    "partial_view",
+    "subcategory",
+    "texture",
+    "larger",
+    "darker",
+    "object_blocking",
+    "person_blocking",
+    "style",
+    "brighter",
+    "multiple_objects",
+)
+"""The 16 factors, in the column order of the reference toolkit's tables."""
+
+METACLASSES: tuple[str, ...] = (
+    "device",
+    "dog",
+    "commodity",
+    "bird",
+    "structure",
+    "covering",
+    "wheeled_vehicle",
+    "food",
+    "equipment",
+    "insect",
+    "vehicle",
+    "furniture",
+    "primate",
+    "vessel",
+    "snake",
+    "natural_object",
+    "other",
+)
+"""The 17 meta-labels of the paper; classes outside the first 16 fall in `other`."""
+
+NUM_CLASSES = 1000
+TRAIN_NAME = re.compile(r"^n\d{8}_\d+\.JPEG$")
+
+
+@cache
+def annotation_dir() -> Path:
+    """Folder of the annotation files inside the installed `imagenet-x` package."""
+    try:
+        folder = Path(str(resources.files("imagenet_x") / "annotations"))
+    except ModuleNotFoundError as error:
+        raise InputError("the imagenet-x package is not installed; run `pip install imagenet-x==0.0.7`") from error
+    if not (folder / "filename_label.csv").exists():
+        raise InputError(f"the imagenet-x package has no annotations in {folder}; reinstall imagenet-x==0.0.7")
+    return folder
+
+
+@cache
+def class_metaclass() -> np.ndarray:
+    """Meta-label name of each of the 1000 classes (index = class id)."""
+    mapping = pd.read_csv(annotation_dir() / "imagenet_1k_classes_to_100_metaclasses.csv")
+    names = mapping["name"].to_numpy(dtype=object)
+    return np.where(np.isin(names, METACLASSES), names, "other")
+
+
+@cache
+def class_names() -> tuple[str, ...]:
+    """Human-readable name of each of the 1000 classes."""
+    labels = pd.read_csv(annotation_dir() / "imagenet_labels.txt", names=["wnid", "label"])
+    return tuple(labels["label"])
+
+
+@cache
+def val_file_names() -> pd.Index:
+    """The 50,000 ImageNet validation file names in the reference toolkit's row order (imagenet-testbed order)."""
+    return pd.Index(pd.read_csv(annotation_dir() / "filename_label.csv")["file_name"], name="file_name")
+
+
+@cache
+def _annotation_frame(which_factor: WhichFactor, partition: Partition) -> pd.DataFrame:
+    path = annotation_dir() / f"imagenet_x_{partition}_{which_factor}_factor.jsonl"
+    frame = pa_json.read_json(path).to_pandas()
+    frame = frame.rename(columns={"file_name": "sample_id", "class": "label"})
+    frame["metaclass"] = class_metaclass()[frame["label"].to_numpy()]
+    ordered = ["sample_id", "label", "metaclass", *FACTORS]
+    return frame[ordered + [column for column in frame.columns if column not in ordered]]
+
+
+@cache
+def prototype_file_names() -> frozenset[str]:
+    """The 3,000 class-prototype validation images (the annotators' references), left out by default."""
+    return frozenset(pd.read_csv(annotation_dir() / "prototypical_paths.csv")["file_name"])
+
+
+def load_factor_table(
+    which_factor: WhichFactor = "top", partition: Partition = "val", keep_prototypes: bool = False
+) -> FactorTable:
+    """ImageNet-X annotations as a FactorTable: binary factors (canonical 0), `metaclass` and the free text.
+
+    Args:
+        which_factor: "top" (one main factor per image) or "multi" (every factor the annotator selected).
+        partition: "val" (48,868 annotated validation images) or "train" (11,233 training images).
+        keep_prototypes: Keep the class-prototype images that annotators compared against (left out by default,
+            as in the reference toolkit).
+
+    """
+    frame = _annotation_frame(which_factor, partition)
+    if not keep_prototypes:
+        frame = frame[~frame["sample_id"].isin(prototype_file_names())]
+    factors = tuple(FactorSpec(name, "binary", 0) for name in FACTORS)
+    return FactorTable(frame.reset_index(drop=True), factors, source=f"imagenet-x {partition} {which_factor}-factor")
+
+
+def real_label_matrix(sample_ids: pd.Index) -> np.ndarray:
+    """ReaL labels (Beyer et al. 2020) of validation images as rows padded with -1; an all -1 row has no ReaL label."""
+    numbers = pd.Series(sample_ids, dtype=object).str.extract(r"^ILSVRC2012_val_(\d{8})\.JPEG$", expand=False)
+    if numbers.isna().any():
+        outside = pd.Index(sample_ids)[numbers.isna().to_numpy()][:5].tolist()
+        raise InputError(f"ReaL labels exist only for validation images; got {outside}", field="partition")
+    return _real_label_matrix()[numbers.astype(np.int64).to_numpy() - 1]
+
+
+@cache
+def _real_label_matrix() -> np.ndarray:
+    """ReaL lists of the 50,000 val images in val-number order (ILSVRC2012_val_00000001 first), padded with -1."""
+    with (annotation_dir() / "imagenet_real_labels.jsonl").open() as handle:
+        lists = json.load(handle)
+    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    rows = np.repeat(np.arange(len(lists)), lengths)
+    columns = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    padded = np.full((len(lists), max(lengths.max(), 1)), -1, dtype=np.int16)
+    padded[rows, columns] = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int16, count=lengths.sum())
+    return padded
+
+
+def sample_universe(table: FactorTable, partition: Partition) -> SampleUniverse:
+    """What prediction files must cover (the table's samples) and may also carry (other images of the partition)."""
+    if partition == "val":
+        known = val_file_names()
+        return SampleUniverse(
+            target=table.sample_ids,
+            description="the ImageNet-X val annotations or the 50,000 ImageNet val images",
+            is_known_extra=lambda names: known.get_indexer(names) >= 0,
+            default_order=known,
+        )
+    return SampleUniverse(
+        target=table.sample_ids,
+        description="the ImageNet train images (names like n01440764_10026.JPEG)",
+        is_known_extra=lambda names: np.array([bool(TRAIN_NAME.match(str(name))) for name in names], dtype=bool),
+    )

@@ -1,0 +1,80 @@
+"""`fovkit imagenetx` as a library call: annotations + prediction files -> tables, plots and report in a folder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from fovkit.errors import InputError, preview
+from fovkit.imagenetx.analysis import ImageNetXResult, analyze
+from fovkit.imagenetx.annotations import NUM_CLASSES, load_factor_table, sample_universe
+from fovkit.imagenetx.config import ImageNetXConfig
+from fovkit.imagenetx.outputs import write_tables
+from fovkit.report import write_imagenetx_report
+from fovkit.runs import atomic_output_dir, write_run_record
+from fovkit.tables.prediction_files import expand_prediction_paths, iter_prediction_chunks
+
+STREAM_CHUNK = 16
+"""Models per scored chunk while files are still being read: small, so reading and scoring overlap well."""
+
+
+@dataclass(frozen=True)
+class ImageNetXRun:
+    """What a run produced: the result and where its folder and report are."""
+
+    result: ImageNetXResult
+    out: Path
+    report: Path
+
+
+def run_imagenetx(
+    predictions: Sequence[Path],
+    out: Path,
+    config: ImageNetXConfig,
+    groups_csv: Path | None = None,
+    file_names: Path | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> ImageNetXRun:
+    """Analyse prediction files (and/or the human baseline) and write tables, plots, report and run record to `out`.
+
+    Nothing is left in `out` if any input is bad: the folder is assembled under a temporary name and renamed.
+    """
+    paths = expand_prediction_paths(predictions) if predictions else []
+    if not paths and not config.human:
+        raise InputError("no prediction files given; pass files or folders, or --human for the human baseline")
+    groups = load_groups(groups_csv) if groups_csv else None
+    table = load_factor_table(config.which_factor, config.partition, config.keep_prototypes)
+    universe = sample_universe(table, config.partition)
+    with atomic_output_dir(out, overwrite) as staging:
+        chunks = iter_prediction_chunks(paths, universe, NUM_CLASSES, STREAM_CHUNK, file_names, progress=progress)
+        result = analyze(table, chunks, config, groups, progress=progress)
+        write_tables(result, staging)
+        write_imagenetx_report(result, staging)
+        inputs = [*paths, *([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
+        write_run_record(staging, "fovkit imagenetx", config, inputs)
+    return ImageNetXRun(result, Path(out), Path(out) / "report.html")
+
+
+def load_groups(path: Path) -> pd.Series:
+    """Model -> group mapping from a CSV with columns `model,group` (one row per model)."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, pd.errors.ParserError) as error:
+        raise InputError(f"cannot read the groups CSV: {error}", path=path) from error
+    missing = [column for column in ("model", "group") if column not in frame.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {missing}; the file has {list(frame.columns)}", path=path, field=missing[0]
+        )
+    empty = frame.index[(frame["model"].str.strip() == "") | (frame["group"].str.strip() == "")]
+    if len(empty):
+        raise InputError(f"empty model or group at rows {preview(empty.tolist())}", path=path, field="group")
+    duplicated = frame["model"][frame["model"].duplicated()]
+    if len(duplicated):
+        raise InputError(f"models listed twice: {preview(duplicated.tolist())}", path=path, field="model")
+    return frame.set_index("model")["group"]

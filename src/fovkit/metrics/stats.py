@@ -1,0 +1,52 @@
+"""Significance tests between groups of models: Alexander-Govern per column with Holm's step-down correction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+def holm_adjust(p_values: np.ndarray) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (family-wise error control); NaN entries are left out of the family."""
+    p_values = np.asarray(p_values, dtype=np.float64)
+    adjusted = np.full_like(p_values, np.nan)
+    present = np.flatnonzero(~np.isnan(p_values))
+    order = present[np.argsort(p_values[present], kind="stable")]
+    m = len(order)
+    scaled = p_values[order] * (m - np.arange(m))
+    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    return adjusted
+
+
+def alexander_govern_by_column(values: pd.DataFrame, groups: pd.Series, alpha: float = 0.05) -> pd.DataFrame:
+    """Test, for each column, whether its mean differs between groups of rows (heteroscedastic one-way test).
+
+    Args:
+        values: Rows are models, columns are factors (e.g. error ratios).
+        groups: Group name per row of `values` (same index); groups with fewer than two rows are left out.
+        alpha: Significance level applied to the Holm-adjusted p-values.
+
+    Returns:
+        Index = columns; `statistic`, `pvalue`, `pvalue_holm`, `significant` (missing where no test could run:
+        fewer than two groups of two models, or no variation), `n_groups`.
+
+    """
+    aligned = groups.reindex(values.index)
+    sizes = aligned.value_counts()
+    kept = sorted(sizes[sizes >= 2].index)
+    rows = []
+    for column in values.columns:
+        samples = [values.loc[aligned == group, column].dropna().to_numpy() for group in kept]
+        samples = [sample for sample in samples if len(sample) >= 2]
+        if len(samples) < 2 or all(np.ptp(sample) == 0 for sample in samples):
+            rows.append((np.nan, np.nan, len(samples)))
+            continue
+        result = stats.alexandergovern(*samples)
+        rows.append((result.statistic, result.pvalue, len(samples)))
+    table = pd.DataFrame(
+        rows, index=pd.Index(values.columns, name="factor"), columns=["statistic", "pvalue", "n_groups"]
+    )
+    table["pvalue_holm"] = holm_adjust(table["pvalue"].to_numpy())
+    table["significant"] = (table["pvalue_holm"] <= alpha).astype("boolean").mask(table["pvalue_holm"].isna())
+    return table[["statistic", "pvalue", "pvalue_holm", "significant", "n_groups"]]

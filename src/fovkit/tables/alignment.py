@@ -1,0 +1,109 @@
+"""Map the rows of a prediction file onto the samples of a FactorTable by sample id, never by row order."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fovkit.errors import InputError, preview
+
+
+@dataclass(frozen=True)
+class SampleUniverse:
+    """The samples a prediction file must cover, in order, and which other sample ids it may carry.
+
+    Args:
+        target: Sample ids every file must predict, in the order of the FactorTable.
+        description: Words for error messages, e.g. "the ImageNet-X val annotations".
+        is_known_extra: Given ids outside `target`, True for ids that are legal (e.g. unannotated val images).
+        default_order: Row order of files that carry logits without sample ids (imagenet-testbed pickles).
+
+    """
+
+    target: pd.Index
+    description: str
+    is_known_extra: Callable[[np.ndarray], np.ndarray] | None = None
+    default_order: pd.Index | None = None
+
+
+@dataclass
+class SampleAligner:
+    """Finds, for each target sample, its row in a file; remembers the last row order to skip repeated work.
+
+    Prediction files written by one pipeline share their row order, so the common case is one array comparison.
+    Thread-safe: files are read by a pool of threads.
+    """
+
+    universe: SampleUniverse
+    _target_ids: pa.Array = field(init=False, repr=False)
+    _last: tuple[pa.Array, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._target_ids = pa.array(self.universe.target.to_numpy(dtype=object), type=pa.string())
+
+    def rows_for(self, sample_ids: pa.Array, path: Path, field_name: str) -> np.ndarray:
+        """Row index in the file of every target sample, after checking duplicates, unknown and missing ids."""
+        with self._lock:
+            last = self._last
+        if last is not None and len(last[0]) == len(sample_ids) and last[0].equals(sample_ids):
+            return last[1]
+        rows = self._align(sample_ids, path, field_name)
+        with self._lock:
+            self._last = (sample_ids, rows)
+        return rows
+
+    def _align(self, sample_ids: pa.Array, path: Path, field_name: str) -> np.ndarray:
+        blank = pc.or_kleene(sample_ids.is_null(), pc.equal(pc.utf8_trim_whitespace(sample_ids), ""))
+        null_rows = np.flatnonzero(blank.fill_null(True).to_numpy(zero_copy_only=False))
+        if len(null_rows):
+            raise InputError(f"empty sample ids at rows {preview(_file_rows(null_rows))}", path=path, field=field_name)
+        names = sample_ids.to_numpy(zero_copy_only=False)
+        duplicated = pd.Index(names).duplicated()
+        if duplicated.any():
+            rows = np.flatnonzero(duplicated)
+            raise InputError(
+                f"duplicate sample ids {preview(names[rows].tolist())} at rows {preview(_file_rows(rows))}",
+                path=path,
+                field=field_name,
+            )
+        position = pc.index_in(sample_ids, value_set=self._target_ids).to_numpy(zero_copy_only=False)
+        found = ~np.isnan(position.astype(float))
+        self._check_extras(names[~found], np.flatnonzero(~found), path, field_name)
+        rows = np.full(len(self.universe.target), -1, dtype=np.int64)
+        rows[position[found].astype(np.int64)] = np.flatnonzero(found)
+        missing = np.flatnonzero(rows < 0)
+        if len(missing):
+            ids = self.universe.target[missing].tolist()
+            raise InputError(
+                f"missing rows: {len(missing)} of the {len(rows)} samples of {self.universe.description} have no "
+                f"prediction, e.g. {preview(ids)}; predict every sample (or pick the matching --partition)",
+                path=path,
+                field=field_name,
+            )
+        return rows
+
+    def _check_extras(self, extra: np.ndarray, extra_rows: np.ndarray, path: Path, field_name: str) -> None:
+        if not len(extra):
+            return
+        known = self.universe.is_known_extra(extra) if self.universe.is_known_extra else np.zeros(len(extra), bool)
+        unknown = np.flatnonzero(~known)
+        if len(unknown):
+            raise InputError(
+                f"{len(unknown)} sample ids are not in {self.universe.description}: "
+                f"{preview(extra[unknown].tolist())} at rows {preview(_file_rows(extra_rows[unknown]))}",
+                path=path,
+                field=field_name,
+            )
+
+
+def _file_rows(indices: np.ndarray) -> list[int]:
+    """Data-row indices as pandas numbers them (0-based, header excluded)."""
+    return np.asarray(indices).tolist()

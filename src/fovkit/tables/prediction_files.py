@@ -1,0 +1,318 @@
+"""Read one-model-per-file predictions (CSV, Parquet, NPY/NPZ logits, imagenet-testbed pickles) into Predictions.
+
+Columns follow the ImageNet-X reference toolkit: `file_name`, `predicted_class`, optional `predicted_probability`.
+Rows are matched to samples by file name; every problem raises an InputError naming file, field and rows.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+from rich.progress import Progress
+
+from fovkit.errors import InputError, preview
+from fovkit.tables.alignment import SampleAligner, SampleUniverse
+from fovkit.tables.predictions import Predictions
+
+ID_COLUMN = "file_name"
+CLASS_COLUMN = "predicted_class"
+PROBABILITY_COLUMN = "predicted_probability"
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+LOGIT_SUFFIXES = (".npy", ".npz", ".pickle", ".pkl")
+SUFFIXES = TABLE_SUFFIXES + LOGIT_SUFFIXES
+_CSV_TYPES = {ID_COLUMN: pa.string(), CLASS_COLUMN: pa.int64(), PROBABILITY_COLUMN: pa.float64()}
+
+
+@dataclass(frozen=True)
+class ModelPrediction:
+    """One model's predictions aligned to the target samples."""
+
+    model: str
+    path: Path
+    predicted: np.ndarray
+    probability: np.ndarray | None
+
+
+def expand_prediction_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files given directly plus the prediction files inside given folders (sorted), each checked to exist."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(child for child in path.iterdir() if child.suffix.lower() in SUFFIXES and child.is_file())
+            if not found:
+                raise InputError(f"folder holds no prediction files ({', '.join(SUFFIXES)})", path=path)
+            files.extend(found)
+        elif not path.exists():
+            raise InputError("no such file or folder", path=path)
+        elif path.suffix.lower() not in SUFFIXES:
+            raise InputError(f"unsupported file type '{path.suffix}'; expected one of {', '.join(SUFFIXES)}", path=path)
+        else:
+            files.append(path)
+    if not files:
+        raise InputError("no prediction files given")
+    return files
+
+
+def load_prediction_files(
+    paths: Sequence[Path],
+    universe: SampleUniverse,
+    num_classes: int,
+    file_names: Path | None = None,
+    threads: int | None = None,
+    progress: bool = True,
+) -> Predictions:
+    """Read every file (one model each) and stack them into one Predictions matrix; see `iter_prediction_chunks`."""
+    chunks = iter_prediction_chunks(paths, universe, num_classes, len(paths), file_names, threads, progress)
+    return Predictions.stack(list(chunks))
+
+
+def iter_prediction_chunks(
+    paths: Sequence[Path],
+    universe: SampleUniverse,
+    num_classes: int,
+    chunk_size: int = 32,
+    file_names: Path | None = None,
+    threads: int | None = None,
+    progress: bool = True,
+) -> Iterator[Predictions]:
+    """Read prediction files in a thread pool and yield them `chunk_size` models at a time, in `paths` order.
+
+    Reading runs ahead in the pool while the caller scores the chunk it holds, so loading and analysis overlap
+    and memory stays bounded by the chunk, not by the number of models.
+
+    Args:
+        paths: Prediction files, one model per file.
+        universe: Samples every file must cover and the extra ids it may carry.
+        num_classes: Predicted classes must lie in 0..num_classes-1; logits must have this many columns.
+        chunk_size: Models per yielded Predictions.
+        file_names: Row order (one id per line) for NPY/NPZ logits files that carry none beside them.
+        threads: Reader threads (defaults to the number of cores).
+        progress: Show a progress bar.
+
+    """
+    reader = _FileReader(SampleAligner(universe), num_classes, _read_name_list(file_names) if file_names else None)
+    owners: dict[str, Path] = {}
+    first: ModelPrediction | None = None
+    with ThreadPoolExecutor(threads or os.cpu_count() or 1) as pool, Progress(disable=not (progress and paths)) as bar:
+        task = bar.add_task("Reading predictions", total=len(paths))
+        results = pool.map(reader.read, paths)
+        batch: list[ModelPrediction] = []
+        for result in results:
+            first = first or result
+            _check_consistent(result, first, owners)
+            owners[result.model] = result.path
+            batch.append(result)
+            bar.advance(task)
+            if len(batch) == chunk_size:
+                yield _as_predictions(batch, universe)
+                batch = []
+        if batch:
+            yield _as_predictions(batch, universe)
+
+
+def _check_consistent(result: ModelPrediction, first: ModelPrediction, owners: dict[str, Path]) -> None:
+    if result.model in owners:
+        raise InputError(
+            f"model name '{result.model}' is also given by {owners[result.model]}; rename one file", path=result.path
+        )
+    if (result.probability is None) != (first.probability is None):
+        has, lacks = (first, result) if result.probability is None else (result, first)
+        raise InputError(
+            f"{has.path} gives '{PROBABILITY_COLUMN}' but {lacks.path} does not; give it for every model or for none",
+            path=lacks.path,
+            field=PROBABILITY_COLUMN,
+        )
+
+
+def _as_predictions(batch: list[ModelPrediction], universe: SampleUniverse) -> Predictions:
+    dtype = np.int16 if max(int(result.predicted.max(initial=0)) for result in batch) < 2**15 else np.int32
+    has_probability = batch[0].probability is not None
+    return Predictions(
+        tuple(result.model for result in batch),
+        universe.target,
+        np.stack([result.predicted for result in batch]).astype(dtype, copy=False),
+        np.stack([result.probability for result in batch]) if has_probability else None,
+    )
+
+
+@dataclass(frozen=True)
+class _FileReader:
+    aligner: SampleAligner
+    num_classes: int
+    shared_names: np.ndarray | None
+
+    def read(self, path: Path) -> ModelPrediction:
+        suffix = path.suffix.lower()
+        try:
+            if suffix in TABLE_SUFFIXES:
+                return self._read_table(path)
+            return self._read_logits(path)
+        except InputError:
+            raise
+        except (OSError, ValueError, pa.ArrowException, pickle.UnpicklingError, EOFError, KeyError) as error:
+            raise InputError(f"cannot read file: {error}", path=path) from error
+
+    def _read_table(self, path: Path) -> ModelPrediction:
+        table = _read_csv(path) if path.suffix.lower() == ".csv" else pq.read_table(path, use_threads=False)
+        missing = [column for column in (ID_COLUMN, CLASS_COLUMN) if column not in table.column_names]
+        if missing:
+            raise InputError(
+                f"missing column(s) {missing}; the file has {table.column_names}. Expected columns "
+                f"'{ID_COLUMN}', '{CLASS_COLUMN}' and optionally '{PROBABILITY_COLUMN}'",
+                path=path,
+                field=missing[0],
+            )
+        ids = table.column(ID_COLUMN).combine_chunks()
+        if not pa.types.is_string(ids.type) and not pa.types.is_large_string(ids.type):
+            ids = ids.cast(pa.string())
+        rows = self.aligner.rows_for(ids, path, ID_COLUMN)
+        classes = _checked_classes(table.column(CLASS_COLUMN), self.num_classes, path)
+        probability = None
+        if PROBABILITY_COLUMN in table.column_names:
+            probability = _checked_probability(table.column(PROBABILITY_COLUMN), path)[rows]
+        return ModelPrediction(path.stem, path, classes[rows], probability)
+
+    def _read_logits(self, path: Path) -> ModelPrediction:
+        model, logits, names = _load_logit_file(path)
+        if names is None:
+            names = self._default_names(path)
+        if logits.ndim != 2 or logits.shape[1] != self.num_classes:
+            raise InputError(f"logits have shape {logits.shape}, expected (samples, {self.num_classes})", path=path)
+        if len(names) != logits.shape[0]:
+            raise InputError(
+                f"{logits.shape[0]} rows of logits but {len(names)} file names; give one name per row",
+                path=path,
+                field="file_names",
+            )
+        rows = self.aligner.rows_for(pa.array(names, type=pa.string()), path, "file_names")
+        chosen = np.asarray(logits[rows], dtype=np.float32)
+        bad = np.flatnonzero(~np.isfinite(chosen).all(axis=1))
+        if len(bad):
+            raise InputError(f"NaN or infinite logits at rows {preview(rows[bad].tolist())}", path=path, field="logits")
+        return ModelPrediction(model or path.stem, path, chosen.argmax(axis=1), _top_softmax(chosen))
+
+    def _default_names(self, path: Path) -> np.ndarray:
+        sidecar = path.with_suffix(".txt")
+        if sidecar.exists():
+            return _read_name_list(sidecar)
+        if self.shared_names is not None:
+            return self.shared_names
+        if path.suffix.lower() in (".pickle", ".pkl") and self.aligner.universe.default_order is not None:
+            return self.aligner.universe.default_order.to_numpy(dtype=object)
+        raise InputError(
+            f"logits carry no file names: store them under 'file_names' in the NPZ, put one name per line in "
+            f"{sidecar.name} beside it, or pass --file-names",
+            path=path,
+        )
+
+
+def _read_csv(path: Path) -> pa.Table:
+    """Parse with the expected column types (fast path).
+
+    On a type mismatch, parse again inferring types so that the checks can name the offending rows.
+    """
+    options = pa_csv.ReadOptions(use_threads=False)
+    try:
+        return pa_csv.read_csv(
+            path, read_options=options, convert_options=pa_csv.ConvertOptions(column_types=_CSV_TYPES)
+        )
+    except pa.ArrowInvalid:
+        return pa_csv.read_csv(path, read_options=options)
+
+
+def _load_logit_file(path: Path) -> tuple[str | None, np.ndarray, np.ndarray | None]:
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return None, np.load(path, allow_pickle=False), None
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as archive:
+            if "logits" not in archive:
+                raise InputError(
+                    f"no 'logits' array; the archive has {sorted(archive.files)}", path=path, field="logits"
+                )
+            names = archive["file_names"].astype(str) if "file_names" in archive else None
+            return None, archive["logits"], names
+    with path.open("rb") as handle:
+        content = pickle.load(handle)
+    if not isinstance(content, dict) or "logits" not in content:
+        keys = sorted(content) if isinstance(content, dict) else type(content).__name__
+        raise InputError(f"expected a dict with 'model' and 'logits', got {keys}", path=path, field="logits")
+    names = content.get("file_names")
+    model = content.get("model")
+    return (
+        (None if model is None else str(model)),
+        np.asarray(content["logits"]),
+        (None if names is None else np.asarray(names, dtype=object)),
+    )
+
+
+def _read_name_list(path: Path) -> np.ndarray:
+    try:
+        names = [line.strip() for line in Path(path).read_text().splitlines()]
+    except OSError as error:
+        raise InputError(f"cannot read file-name list: {error}", path=path) from error
+    names = [name for name in names if name]
+    if names and names[0] == ID_COLUMN:
+        names = names[1:]
+    return np.asarray(names, dtype=object)
+
+
+def _checked_classes(column: pa.ChunkedArray, num_classes: int, path: Path) -> np.ndarray:
+    values = column.combine_chunks()
+    if values.null_count:
+        rows = np.flatnonzero(values.is_null().to_numpy(zero_copy_only=False))
+        raise InputError(f"empty or NaN classes at rows {preview(rows.tolist())}", path=path, field=CLASS_COLUMN)
+    if pa.types.is_integer(values.type):
+        classes = values.to_numpy()
+    elif pa.types.is_floating(values.type):
+        floats = values.to_numpy()
+        bad = np.flatnonzero(~np.isfinite(floats) | (floats != np.round(floats)))
+        if len(bad):
+            raise InputError(
+                f"classes must be whole numbers; rows {preview(bad.tolist())} hold {preview(floats[bad].tolist())}",
+                path=path,
+                field=CLASS_COLUMN,
+            )
+        classes = floats.astype(np.int64)
+    else:
+        raise InputError(f"classes must be integers, got {values.type}", path=path, field=CLASS_COLUMN)
+    bad = np.flatnonzero((classes < 0) | (classes >= num_classes))
+    if len(bad):
+        raise InputError(
+            f"classes outside 0..{num_classes - 1}: {preview(classes[bad].tolist())} at rows {preview(bad.tolist())}",
+            path=path,
+            field=CLASS_COLUMN,
+        )
+    return classes
+
+
+def _checked_probability(column: pa.ChunkedArray, path: Path) -> np.ndarray:
+    values = column.combine_chunks()
+    if not (pa.types.is_floating(values.type) or pa.types.is_integer(values.type)):
+        raise InputError(f"probabilities must be numbers, got {values.type}", path=path, field=PROBABILITY_COLUMN)
+    numbers = values.to_numpy(zero_copy_only=False).astype(np.float32)
+    bad = np.flatnonzero(~((numbers >= 0) & (numbers <= 1)))
+    if len(bad):
+        raise InputError(
+            f"probabilities must lie in [0, 1] (no NaN): {preview(numbers[bad].tolist())} "
+            f"at rows {preview(bad.tolist())}",
+            path=path,
+            field=PROBABILITY_COLUMN,
+        )
+    return numbers
+
+
+def _top_softmax(logits: np.ndarray) -> np.ndarray:
+    """Largest softmax probability per row, computed stably."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return (1.0 / np.exp(shifted).sum(axis=1)).astype(np.float32)

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fovkit.errors import InputError
+from fovkit.imagenetx.analysis import analyze, human_predictions
+from fovkit.imagenetx.annotations import FACTORS, NUM_CLASSES, annotation_dir, load_factor_table, sample_universe
+from fovkit.imagenetx.config import ImageNetXConfig
+from fovkit.tables import Predictions
+from fovkit.tables.prediction_files import expand_prediction_paths, load_prediction_files
+
+NO_BOOTSTRAP = ImageNetXConfig(bootstrap=0)
+
+
+@pytest.fixture(scope="module")
+def predictions(prediction_dir: Path, val_table, val_universe) -> Predictions:
+    return load_prediction_files(expand_prediction_paths([prediction_dir]), val_universe, NUM_CLASSES, progress=False)
+
+
+def test_human_baseline_is_original_labels_scored_against_real(val_table):
+    result = analyze(val_table, [], ImageNetXConfig(human=True, bootstrap=0))
+    assert list(result.criteria["real"].factor_accuracies.index) == ["human"]
+    assert result.criteria["class"].factor_accuracies.empty
+    lists = json.loads((annotation_dir() / "imagenet_real_labels.jsonl").read_text())
+    hits = []
+    for name, label in zip(val_table.sample_ids, val_table.labels, strict=True):
+        real = lists[int(name[15:23]) - 1]
+        if real:
+            hits.append(label in real)
+    assert result.criteria["real"].factor_accuracies.loc["human", "average"] == pytest.approx(np.mean(hits), abs=1e-12)
+    assert result.summary.loc["human", "criterion"] == "real"
+
+
+def test_streamed_chunks_equal_whole_matrix(val_table, predictions: Predictions):
+    whole = analyze(val_table, predictions, NO_BOOTSTRAP)
+    streamed = analyze(val_table, predictions.chunks(1), NO_BOOTSTRAP)
+    for criterion in whole.criteria:
+        for name in ("factor_accuracies", "error_ratios", "metaclass_accuracies", "prevalence_shift", "calibration"):
+            expected, actual = getattr(whole.criteria[criterion], name), getattr(streamed.criteria[criterion], name)
+            if expected is not None:
+                pd.testing.assert_frame_equal(actual, expected)
+
+
+def test_bootstrap_is_reproducible_and_brackets_estimates(val_table, predictions: Predictions):
+    config = ImageNetXConfig(bootstrap=30, seed=1)
+    first = analyze(val_table, predictions, config).criteria["class"].intervals
+    again = analyze(val_table, predictions.chunks(2), config).criteria["class"].intervals
+    pd.testing.assert_frame_equal(first, again)
+    finite = first.dropna()
+    assert (finite["low"] <= finite["high"]).all()
+    assert set(first["metric"]) == {"accuracy", "error_ratio"}
+
+
+def test_metaclass_error_ratio_uses_the_metaclass_accuracy(val_table, predictions: Predictions):
+    tables = analyze(val_table, predictions, NO_BOOTSTRAP).criteria["class"]
+    accuracy = tables.metaclass_accuracies
+    expected = (1 - accuracy[list(FACTORS)]).div(1 - accuracy["average"], axis=0)
+    pd.testing.assert_frame_equal(tables.metaclass_error_ratios, expected)
+
+
+def test_train_partition_has_no_real_criterion():
+    table = load_factor_table("top", "train")
+    rng = np.random.default_rng(0)
+    predicted = np.where(rng.random(len(table)) < 0.7, table.labels, rng.integers(0, NUM_CLASSES, len(table)))
+    predictions = Predictions(("m",), table.sample_ids, predicted[None].astype(np.int16))
+    result = analyze(table, predictions, ImageNetXConfig(partition="train", bootstrap=0))
+    assert set(result.criteria) == {"class", "metaclass"}
+    assert result.summary.loc["m", "accuracy"] == pytest.approx((predicted == table.labels).mean())
+    assert sample_universe(table, "train").default_order is None
+
+
+def test_human_name_clash_and_unaligned_predictions_are_rejected(val_table, predictions: Predictions):
+    clash = human_predictions(val_table, with_probability=False)
+    with pytest.raises(InputError, match="already named 'human'"):
+        analyze(val_table, [clash], ImageNetXConfig(human=True, bootstrap=0))
+    shuffled = Predictions(predictions.models, predictions.sample_ids[::-1], predictions.predicted, None)
+    with pytest.raises(InputError, match="not aligned"):
+        analyze(val_table, shuffled, NO_BOOTSTRAP)
+    with pytest.raises(InputError, match="no predictions to analyse"):
+        analyze(val_table, [], NO_BOOTSTRAP)
+
+
+def test_group_tests_flag_a_factor_that_really_differs(val_table, predictions: Predictions):
+    rng = np.random.default_rng(3)
+    labels = val_table.labels
+    pose = val_table.frame["pose"].to_numpy() == 1
+    models, rows = [], []
+    for group, pose_error in (("robust", 0.1), ("fragile", 0.6)):
+        for index in range(5):
+            error = np.where(pose, pose_error, 0.2)
+            wrong = rng.random(len(labels)) < error
+            rows.append(np.where(wrong, (labels + 1) % NUM_CLASSES, labels))
+            models.append(f"{group}_{index}")
+    stacked = Predictions(tuple(models), val_table.sample_ids, np.stack(rows).astype(np.int16))
+    groups = pd.Series([name.split("_")[0] for name in models], index=models)
+    tests = analyze(val_table, stacked, NO_BOOTSTRAP, groups=groups).criteria["class"].group_tests
+    assert tests.loc["pose", "significant"]
+    assert tests.loc["pose", "pvalue_holm"] < 1e-6
+    assert tests["significant"].sum() < len(FACTORS)

@@ -1,0 +1,192 @@
+"""Tests of the ImageNet-X report: files on disk, a self-contained page, empty criteria and group significance."""
+
+from __future__ import annotations
+
+import ast
+import base64
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fovkit.report
+from fovkit.imagenetx.analysis import ImageNetXResult, analyze
+from fovkit.imagenetx.annotations import load_factor_table
+from fovkit.imagenetx.config import ImageNetXConfig
+from fovkit.report import imagenetx as report_module
+from fovkit.report import plots, write_imagenetx_report
+from fovkit.report.html import SavedFigure, inline_text
+from fovkit.tables import Predictions
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FRAGILE_FACTORS = ("texture", "subcategory")
+
+
+@pytest.fixture(scope="module")
+def table():
+    return load_factor_table()
+
+
+@pytest.fixture(scope="module")
+def grouped_result(table) -> ImageNetXResult:
+    """Six models in two groups; the `fragile` group fails far more often where texture or subcategory varies."""
+    rng = np.random.default_rng(0)
+    labels = table.labels
+    fragile_mask = table.varies(list(FRAGILE_FACTORS)).any(axis=1)
+    models, rows = [], []
+    for index in range(6):
+        group = "fragile" if index % 2 else "robust"
+        accuracy = np.full(len(labels), 0.75)  # one overall accuracy: error ratios differ by group only
+        if group == "fragile":
+            accuracy[fragile_mask] = 0.15
+        correct = rng.random(len(labels)) < accuracy
+        rows.append(np.where(correct, labels, (labels + 1 + rng.integers(0, 998, len(labels))) % 1000))
+        models.append(f"{group}_{index}")
+    predictions = Predictions(
+        tuple(models),
+        table.sample_ids,
+        np.stack(rows).astype(np.int16),
+        rng.uniform(0.3, 1.0, size=(len(models), len(labels))).astype(np.float32),
+    )
+    groups = pd.Series({model: model.split("_")[0] for model in models})
+    return analyze(table, predictions, ImageNetXConfig(bootstrap=20, human=True), groups=groups)
+
+
+@pytest.fixture(scope="module")
+def grouped_report(grouped_result, tmp_path_factory) -> Path:
+    return write_imagenetx_report(grouped_result, tmp_path_factory.mktemp("grouped") / "report")
+
+
+@pytest.fixture(scope="module")
+def human_result(table) -> ImageNetXResult:
+    return analyze(table, [], ImageNetXConfig(bootstrap=20, human=True))
+
+
+def _images(page: str) -> list[bytes]:
+    return [base64.b64decode(data) for data in re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)]
+
+
+def _check_plots(plot_dir: Path, page: str) -> list[str]:
+    pngs = sorted(plot_dir.glob("*.png"))
+    assert pngs, "no plot was saved"
+    for png in pngs:
+        assert png.read_bytes().startswith(PNG_MAGIC), png
+        svg = png.with_suffix(".svg")
+        assert svg.exists(), f"{png.name} has no SVG twin"
+        assert ET.parse(svg).getroot().tag.endswith("svg")
+    assert len(list(plot_dir.glob("*.svg"))) == len(pngs)
+    inline = _images(page)
+    assert len(inline) == len(pngs) == page.count("<img ")
+    assert sorted(inline) == sorted(png.read_bytes() for png in pngs)  # the page embeds exactly the saved plots
+    return [png.stem for png in pngs]
+
+
+def _assert_self_contained(page: str) -> None:
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, flags=re.IGNORECASE)
+    assert not re.search(r"url\(|@import|<script|<link", page, flags=re.IGNORECASE)
+    assert "http://" not in page and "https://" not in page
+
+
+def test_grouped_report_writes_every_plot_and_a_self_contained_page(grouped_report, grouped_result):
+    assert grouped_report.name == "report.html" and grouped_report.exists()
+    page = grouped_report.read_text(encoding="utf-8")
+    stems = _check_plots(grouped_report.parent / "plots", page)
+    for criterion in ("class", "real", "metaclass"):
+        for prefix in report_module.PLOT_PREFIXES:
+            assert f"{prefix}_{criterion}" in stems
+    assert "annotation_correlations" in stems
+    _assert_self_contained(page)
+    for heading in ("Summary", "top-1 label", "ReaL labels", "meta-label", "Annotation statistics", "Configuration"):
+        assert heading in page
+    assert "How fovkit differs from the reference toolkit" in page
+    for note in grouped_result.notes:
+        assert str(inline_text(note)) in page
+    assert '"bootstrap": 20' in page
+
+
+def test_grouped_report_shows_group_tests_intervals_and_calibration(grouped_report, grouped_result):
+    page = grouped_report.read_text(encoding="utf-8")
+    tests = grouped_result.criteria["class"].group_tests
+    assert tests is not None and tests.loc[list(FRAGILE_FACTORS), "significant"].all()
+    assert not tests["significant"].all(), "the test data should leave some factors without a group difference"
+    assert "Between-group tests" in page and "pvalue_holm" in page
+    assert "95% bootstrap intervals" in page
+    estimate = grouped_result.criteria["class"].intervals.iloc[0]
+    assert f"{estimate['estimate']:.3f} [{estimate['low']:.3f}, {estimate['high']:.3f}]" in page
+    assert "Expected calibration error" in page
+    assert "fragile_1" in page and "robust_0" in page
+    cells = set(re.findall(r"<td>([^<]*)</td>", page))
+    assert "–" in cells and not cells & {"nan", "NaN", "None", "<NA>", "NA"}
+
+
+def test_report_cuts_long_tables(grouped_result, tmp_path, monkeypatch):
+    monkeypatch.setattr(report_module, "MAX_ROWS", 2)
+    # Real plots are not needed to check the tables: swap in tiny figures and a saver that writes nothing.
+    builders = (
+        "error_ratio_bars",
+        "factor_vs_overall_accuracy",
+        "metaclass_factor_heatmap",
+        "prevalence_shift_bars",
+        "correlation_heatmap",
+    )
+    for name in builders:
+        monkeypatch.setattr(plots, name, lambda *args, **kwargs: plots.new_figure(1, 1))
+    monkeypatch.setattr(report_module, "save_figure", _stub_saver(tmp_path))
+    page = write_imagenetx_report(grouped_result, tmp_path / "cut").read_text(encoding="utf-8")
+    assert "Showing the first 2 of 7 models" in page  # summary and ReaL tables hold the six models and human
+    assert "Showing the first 2 of 6 models" in page
+    assert "<th>robust_0</th>" in page and "<th>robust_4</th>" not in page
+
+
+def test_human_only_report_skips_the_empty_criteria(human_result, tmp_path):
+    assert len(human_result.criteria["class"].factor_accuracies) == 0
+    stale = tmp_path / "human" / "plots" / "error_ratios_by_group_class.png"  # left by an earlier report
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(PNG_MAGIC)
+    keep = stale.with_name("my_notes.png")
+    keep.write_bytes(PNG_MAGIC)
+    path = write_imagenetx_report(human_result, tmp_path / "human", title="Human labels")
+    page = path.read_text(encoding="utf-8")
+    assert not stale.exists() and keep.exists()
+    keep.unlink()
+    stems = _check_plots(tmp_path / "human" / "plots", page)
+    assert sorted(stems) == sorted(
+        [
+            "annotation_correlations",
+            "error_ratios_by_group_real",
+            "factor_vs_overall_accuracy_real",
+            "metaclass_error_ratios_real",
+            "prevalence_shift_real",
+        ]
+    )
+    _assert_self_contained(page)
+    assert "<title>Human labels</title>" in page
+    assert page.count("section skipped") == 2
+    assert "No model is scored against the top-1 label" in page
+    assert "No model is scored against the meta-label" in page
+
+
+def test_report_package_never_imports_the_cli():
+    package = Path(fovkit.report.__file__).parent
+    for source in package.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not any(name == "fovkit.cli" or name.startswith("fovkit.cli.") for name in names), source
+
+
+def _stub_saver(directory: Path):
+    png = directory / "stub.png"
+    png.write_bytes(PNG_MAGIC)
+
+    def save(figure, plot_dir, stem, dpi=0):
+        figure.clear()
+        return SavedFigure(png, png.with_suffix(".svg"), PNG_MAGIC)
+
+    return save
