@@ -91,9 +91,12 @@ def main() -> None:
     rows = []
     for n_models in args.models:
         folder = prepare(args.data_dir, n_models)
-        runs = {"fovkit": [measure(FOVKIT, folder, sys.executable) for _ in range(args.repeat)]}
-        if n_models <= args.reference_max:
-            runs["reference"] = [measure(REFERENCE, folder, args.reference_python) for _ in range(args.repeat)]
+        runs: dict[str, list[dict]] = {"fovkit": [], "reference": []}
+        for _ in range(args.repeat):  # interleaved, so both tools see the same machine load
+            runs["fovkit"].append(measure(FOVKIT, folder, sys.executable))
+            if n_models <= args.reference_max:
+                runs["reference"].append(measure(REFERENCE, folder, args.reference_python))
+        runs = {tool: results for tool, results in runs.items() if results}
         row = {"models": n_models}
         for tool, results in runs.items():
             ok = [result for result in results if "error" not in result]

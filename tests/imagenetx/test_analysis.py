@@ -102,3 +102,11 @@ def test_group_tests_flag_a_factor_that_really_differs(val_table, predictions: P
     assert tests.loc["pose", "significant"]
     assert tests.loc["pose", "pvalue_holm"] < 1e-6
     assert tests["significant"].sum() < len(FACTORS)
+
+
+def test_metaclass_counts_add_up_to_the_factor_counts(val_table, predictions: Predictions):
+    result = analyze(val_table, predictions, NO_BOOTSTRAP)
+    counts = result.criteria["class"].metaclass_counts
+    np.testing.assert_array_equal(counts.sum(axis=0).to_numpy(), val_table.varies(FACTORS).sum(axis=0))
+    real_counts = result.criteria["real"].metaclass_counts
+    assert (real_counts <= counts).all().all() and real_counts.to_numpy().sum() < counts.to_numpy().sum()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from imagenet_x.aggregate import estimated_calibration_error
 
-from fovkit.metrics import calibration_gaps, confidence_bins, expected_calibration_error
+from fovkit.metrics import CalibrationGroups, calibration_gaps, confidence_bins, expected_calibration_error
 
 
 def test_bins_follow_the_reference_rule_at_edges():
@@ -21,7 +21,7 @@ def test_ece_per_group_matches_reference_function(multi: bool):
     mask = rng.random((n, groups)) < (0.5 if multi else 0.0)
     mask[np.arange(n), rng.integers(0, groups, n)] = True
     samples, group_ids = np.nonzero(mask)
-    gaps = calibration_gaps(correct, confidence, samples, group_ids, groups)
+    gaps = calibration_gaps(correct, confidence, CalibrationGroups.from_pairs(samples, group_ids, n, groups))
     ece = expected_calibration_error(gaps, mask.sum(axis=0)[None, :].astype(float))
     for model in range(models):
         for group in range(groups):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ from fovkit.errors import InputError, preview
 from fovkit.imagenetx.annotations import FACTORS, METACLASSES, NUM_CLASSES, class_metaclass, real_label_matrix
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.metrics import (
+    CalibrationGroups,
     GroupCounts,
     calibration_gaps,
     count_by_group,
@@ -44,6 +46,8 @@ class CriterionTables:
     metaclass_error_ratios: pd.DataFrame
     prevalence_shift: pd.DataFrame
     metaclass_prevalence_shift: pd.DataFrame
+    metaclass_counts: pd.DataFrame
+    """Images scored in each meta-label (rows) x factor (columns) cell: how much each cell's numbers rest on."""
     calibration: pd.DataFrame | None = None
     intervals: pd.DataFrame | None = None
     group_tests: pd.DataFrame | None = None
@@ -93,11 +97,57 @@ class _Layout:
         start = self.cells.stop
         return slice(start, start + NUM_CLASSES)
 
+    @property
+    def n_cells(self) -> int:
+        return self.n_metaclasses * self.n_factors
+
+    def from_leaves(self, leaves: np.ndarray, class_meta: np.ndarray) -> np.ndarray:
+        """Counts of every block from counts of the leaf groups (cells, then classes).
+
+        Each sample is in one class and one meta-label, so all = sum of classes, meta-labels = classes summed by
+        meta-label, factors = cells summed over meta-labels. Counting only the leaves keeps the sparse product small.
+        """
+        cells, classes = leaves[:, : self.n_cells], leaves[:, self.n_cells :]
+        factors = cells.reshape(len(leaves), self.n_metaclasses, self.n_factors).sum(axis=1)
+        return np.hstack([classes.sum(axis=1, keepdims=True), factors, classes @ class_meta, cells, classes])
+
 
 def human_predictions(table: FactorTable, with_probability: bool) -> Predictions:
     """The original ImageNet labels as a model named `human`, to be scored against ReaL (paper, appendix A.8)."""
     probability = np.ones((1, len(table)), dtype=np.float32) if with_probability else None
     return Predictions((HUMAN,), table.sample_ids, table.labels[None, :].astype(np.int16), probability)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything about the samples that scoring needs, computed once before the first chunk is scored."""
+
+    labels: np.ndarray
+    sample_metaclass: np.ndarray
+    metaclass_of_class: np.ndarray
+    class_meta: np.ndarray
+    factor_mask: np.ndarray
+    metaclass_mask: np.ndarray
+    layout: _Layout
+    membership: object
+    """Sparse (samples x leaf groups): meta-label x factor cells, then classes; every other group sums leaves."""
+    calibration_groups: CalibrationGroups
+    real_lists: np.ndarray | None
+    scored: dict[str, np.ndarray | None]
+
+    @property
+    def criteria(self) -> list[str]:
+        return [criterion for criterion in CRITERIA if criterion in self.scored]
+
+
+@dataclass
+class _Tally:
+    """Additive per-chunk states of every criterion, concatenated over model chunks at the end."""
+
+    models: list[str] = field(default_factory=list)
+    counts: dict[str, list[GroupCounts]] = field(default_factory=dict)
+    gaps: list[np.ndarray] = field(default_factory=list)
+    intervals: dict[str, list[BootstrapIntervals]] = field(default_factory=dict)
 
 
 def analyze(
@@ -124,96 +174,127 @@ def analyze(
     chunks = predictions.chunks(config.model_chunk) if isinstance(predictions, Predictions) else predictions
     if config.human:
         chunks = _then_human(chunks, table)
-    labels = table.labels
-    sample_metaclass = pd.Categorical(table.frame["metaclass"], categories=METACLASSES).codes.astype(np.int64)
-    metaclass_of_class = pd.Categorical(class_metaclass(), categories=METACLASSES).codes
-    factor_mask = table.varies(FACTORS)
-    metaclass_mask = sample_metaclass[:, None] == np.arange(len(METACLASSES))
-    layout = _Layout(len(FACTORS), len(METACLASSES))
-    pair_samples, pair_groups = _membership_pairs(labels, sample_metaclass, factor_mask, layout)
-    membership = group_membership(pair_samples, pair_groups, len(table), layout.classes.stop)
-    calibration_pairs = pair_groups < layout.factors.stop
-    real_lists = real_label_matrix(table.sample_ids) if config.partition == "val" else None
-    scored = {
-        "class": None,
-        "metaclass": None,
-        "real": None if real_lists is None else (real_lists >= 0).any(axis=1),
-    }
-    criteria = [criterion for criterion in CRITERIA if criterion != "real" or real_lists is not None]
-    counts: dict[str, list[GroupCounts]] = {criterion: [] for criterion in criteria}
-    gaps: list[np.ndarray] = []
-    intervals: dict[str, list[BootstrapIntervals]] = {criterion: [] for criterion in criteria}
-    models: list[str] = []
-    for chunk in chunks:
-        if not chunk.sample_ids.equals(table.sample_ids):
-            raise InputError("predictions are not aligned to the annotation table; load them with its SampleUniverse")
-        if models and (chunk.probability is None) != (len(gaps) == 0):
-            raise InputError("some models carry probabilities and others do not; give them for all or none")
-        models.extend(chunk.models)
-        predicted = np.ascontiguousarray(chunk.predicted.T)
-        correct = {
-            "class": predicted == labels[:, None],
-            "metaclass": metaclass_of_class[predicted] == sample_metaclass[:, None],
-        }
-        if real_lists is not None:
-            correct["real"] = _matches_any(predicted, real_lists)
-        if chunk.probability is not None:
-            gaps.append(
-                calibration_gaps(
-                    correct["class"],
-                    np.ascontiguousarray(chunk.probability.T),
-                    pair_samples[calibration_pairs],
-                    pair_groups[calibration_pairs],
-                    layout.factors.stop,
-                    config.calibration_bins,
-                )
-            )
-        for criterion in criteria:
-            counts[criterion].append(count_by_group(correct[criterion], membership, scored[criterion]))
-            if config.bootstrap:
-                keep = np.ones(len(table), bool) if scored[criterion] is None else scored[criterion]
-                intervals[criterion].append(
-                    bootstrap_intervals(
-                        correct[criterion], factor_mask, keep, config.bootstrap, config.seed, progress=progress
-                    )
-                )
-    if not models:
+    pending = iter(chunks)
+    first = next(pending, None)  # a lazy reader starts now and keeps reading while the plan is built
+    plan = _plan(table, config)
+    rho, pvalue = spearman_matrix(
+        pd.DataFrame(np.hstack([plan.factor_mask, plan.metaclass_mask]), columns=[*FACTORS, *METACLASSES]).astype(
+            np.int8
+        )
+    )
+    tally = _Tally(counts={name: [] for name in plan.criteria}, intervals={name: [] for name in plan.criteria})
+    for chunk in itertools.chain([] if first is None else [first], pending):
+        _score_chunk(chunk, table, plan, config, tally, progress)
+    if not tally.models:
         raise InputError("no predictions to analyse: give prediction files or --human")
-    model_index = pd.Index(models, name="model")
+    model_index = pd.Index(tally.models, name="model")
     if model_index.duplicated().any():
         raise InputError(f"duplicate model names {preview(model_index[model_index.duplicated()].tolist())}")
     if groups is not None:
-        _check_groups(groups, models)
+        _check_groups(groups, tally.models)
     tables = {}
-    for criterion in criteria:
+    for criterion in plan.criteria:
         merged = GroupCounts(
-            np.concatenate([part.correct for part in counts[criterion]]),
-            np.concatenate([part.total for part in counts[criterion]]),
+            plan.layout.from_leaves(
+                np.concatenate([part.correct for part in tally.counts[criterion]]), plan.class_meta
+            ),
+            plan.layout.from_leaves(np.concatenate([part.total for part in tally.counts[criterion]]), plan.class_meta),
         )
         tables[criterion] = _criterion_tables(
             criterion,
             merged,
-            layout,
+            plan.layout,
             model_index,
-            model_index != HUMAN if criterion != "real" else np.ones(len(models), dtype=bool),
+            model_index != HUMAN if criterion != "real" else np.ones(len(model_index), dtype=bool),
             config,
-            np.concatenate(gaps) if gaps and criterion == "class" else None,
-            _merge_intervals(intervals[criterion]) if intervals[criterion] else None,
+            np.concatenate(tally.gaps) if tally.gaps and criterion == "class" else None,
+            _merge_intervals(tally.intervals[criterion]) if tally.intervals[criterion] else None,
             groups,
         )
-    rho, pvalue = spearman_matrix(
-        pd.DataFrame(np.hstack([factor_mask, metaclass_mask]), columns=[*FACTORS, *METACLASSES]).astype(np.int8)
-    )
     return ImageNetXResult(
         config=config,
         criteria=tables,
         summary=_summary(tables, model_index),
-        factor_prevalence=_factor_prevalence(factor_mask, metaclass_mask),
+        factor_prevalence=_factor_prevalence(plan.factor_mask, plan.metaclass_mask),
         correlation=rho,
         correlation_pvalue=pvalue,
         groups=groups,
-        notes=_notes(config, table, scored["real"]),
+        notes=_notes(config, table, plan.scored.get("real")),
     )
+
+
+def _plan(table: FactorTable, config: ImageNetXConfig) -> _Plan:
+    labels = table.labels
+    sample_metaclass = pd.Categorical(table.frame["metaclass"], categories=METACLASSES).codes.astype(np.int64)
+    factor_mask = table.varies(FACTORS)
+    layout = _Layout(len(FACTORS), len(METACLASSES))
+    metaclass_of_class = pd.Categorical(class_metaclass(), categories=METACLASSES).codes
+    factor_samples, factor_ids = np.nonzero(factor_mask)
+    everyone = np.arange(len(table))
+    cell_ids = sample_metaclass[factor_samples] * layout.n_factors + factor_ids
+    real_lists = real_label_matrix(table.sample_ids) if config.partition == "val" else None
+    scored: dict[str, np.ndarray | None] = {"class": None, "metaclass": None}
+    if real_lists is not None:
+        scored["real"] = (real_lists >= 0).any(axis=1)
+    return _Plan(
+        labels=labels,
+        sample_metaclass=sample_metaclass,
+        metaclass_of_class=metaclass_of_class,
+        class_meta=(metaclass_of_class[:, None] == np.arange(len(METACLASSES))).astype(np.float64),
+        factor_mask=factor_mask,
+        metaclass_mask=sample_metaclass[:, None] == np.arange(len(METACLASSES)),
+        layout=layout,
+        membership=group_membership(
+            np.concatenate([factor_samples, everyone]),
+            np.concatenate([cell_ids, layout.n_cells + labels]),
+            len(table),
+            layout.n_cells + NUM_CLASSES,
+        ),
+        calibration_groups=CalibrationGroups.from_pairs(
+            np.concatenate([everyone, factor_samples]),
+            np.concatenate([np.zeros(len(table), dtype=np.int64), layout.factors.start + factor_ids]),
+            len(table),
+            layout.factors.stop,
+        ),
+        real_lists=real_lists,
+        scored=scored,
+    )
+
+
+def _score_chunk(
+    chunk: Predictions, table: FactorTable, plan: _Plan, config: ImageNetXConfig, tally: _Tally, progress: bool
+) -> None:
+    """Add one chunk of models to the tally: counts per group and criterion, calibration gaps, bootstrap bounds."""
+    if not chunk.sample_ids.equals(table.sample_ids):
+        raise InputError("predictions are not aligned to the annotation table; load them with its SampleUniverse")
+    if tally.models and (chunk.probability is None) != (len(tally.gaps) == 0):
+        raise InputError("some models carry probabilities and others do not; give them for all or none")
+    tally.models.extend(chunk.models)
+    predicted = np.ascontiguousarray(chunk.predicted.T)
+    correct = {
+        "class": predicted == plan.labels[:, None],
+        "metaclass": plan.metaclass_of_class[predicted] == plan.sample_metaclass[:, None],
+    }
+    if plan.real_lists is not None:
+        correct["real"] = _matches_any(predicted, plan.real_lists)
+    if chunk.probability is not None:
+        confidence = np.ascontiguousarray(chunk.probability.T)
+        tally.gaps.append(
+            calibration_gaps(correct["class"], confidence, plan.calibration_groups, config.calibration_bins)
+        )
+    counted = count_by_group(
+        [correct[name] for name in plan.criteria], plan.membership, [plan.scored[name] for name in plan.criteria]
+    )
+    for criterion, counts in zip(plan.criteria, counted, strict=True):
+        tally.counts[criterion].append(counts)
+        scored = plan.scored[criterion]
+        if config.bootstrap:
+            keep = np.ones(len(table), bool) if scored is None else scored
+            tally.intervals[criterion].append(
+                bootstrap_intervals(
+                    correct[criterion], plan.factor_mask, keep, config.bootstrap, config.seed, progress=progress
+                )
+            )
 
 
 def _then_human(chunks: Iterable[Predictions], table: FactorTable) -> Iterator[Predictions]:
@@ -277,17 +358,21 @@ def _criterion_tables(
     group_tests = None
     if groups is not None:
         group_tests = alexander_govern_by_column(ratios, groups.reindex(models), alpha=config.alpha)
+    cell_totals = counts.total[:1, layout.cells].reshape(n_meta, n_factors).astype(np.int64)
     return CriterionTables(
-        criterion,
-        factor_acc,
-        ratios,
-        meta_acc,
-        meta_ratios,
-        shift,
-        meta_shift,
-        calibration,
-        interval_table,
-        group_tests,
+        criterion=criterion,
+        factor_accuracies=factor_acc,
+        error_ratios=ratios,
+        metaclass_accuracies=meta_acc,
+        metaclass_error_ratios=meta_ratios,
+        prevalence_shift=shift,
+        metaclass_prevalence_shift=meta_shift,
+        metaclass_counts=pd.DataFrame(
+            cell_totals, index=pd.Index(METACLASSES, name="metaclass"), columns=list(FACTORS)
+        ),
+        calibration=calibration,
+        intervals=interval_table,
+        group_tests=group_tests,
     )
 
 
@@ -378,25 +463,6 @@ def _matches_any(predicted: np.ndarray, label_sets: np.ndarray) -> np.ndarray:
         rows = np.flatnonzero(label_sets[:, column] >= 0)
         matched[rows] |= predicted[rows] == label_sets[rows, column : column + 1]
     return matched
-
-
-def _membership_pairs(
-    labels: np.ndarray, sample_metaclass: np.ndarray, factor_mask: np.ndarray, layout: _Layout
-) -> tuple[np.ndarray, np.ndarray]:
-    """(sample, group) pairs of every column block of the layout."""
-    everyone = np.arange(len(labels))
-    factor_samples, factor_ids = np.nonzero(factor_mask)
-    samples = np.concatenate([everyone, factor_samples, everyone, factor_samples, everyone])
-    groups = np.concatenate(
-        [
-            np.zeros(len(labels), dtype=np.int64),
-            layout.factors.start + factor_ids,
-            layout.metaclasses.start + sample_metaclass,
-            layout.cells.start + sample_metaclass[factor_samples] * layout.n_factors + factor_ids,
-            layout.classes.start + labels,
-        ]
-    )
-    return samples, groups
 
 
 def _check_groups(groups: pd.Series, models: tuple[str, ...]) -> None:

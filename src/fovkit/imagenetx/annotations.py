@@ -12,8 +12,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
+from fovkit.cache import cached_array, cached_frame
 from fovkit.errors import InputError
 from fovkit.tables import FactorSpec, FactorTable
 from fovkit.tables.alignment import SampleUniverse
@@ -102,6 +105,10 @@ def val_file_names() -> pd.Index:
 @cache
 def _annotation_frame(which_factor: WhichFactor, partition: Partition) -> pd.DataFrame:
     path = annotation_dir() / f"imagenet_x_{partition}_{which_factor}_factor.jsonl"
+    return cached_frame(f"imagenet-x/{path.stem}", [path], lambda: _parse_annotations(path))
+
+
+def _parse_annotations(path: Path) -> pd.DataFrame:
     frame = pa_json.read_json(path).to_pandas()
     frame = frame.rename(columns={"file_name": "sample_id", "class": "label"})
     frame["metaclass"] = class_metaclass()[frame["label"].to_numpy()]
@@ -136,17 +143,24 @@ def load_factor_table(
 
 def real_label_matrix(sample_ids: pd.Index) -> np.ndarray:
     """ReaL labels (Beyer et al. 2020) of validation images as rows padded with -1; an all -1 row has no ReaL label."""
-    numbers = pd.Series(sample_ids, dtype=object).str.extract(r"^ILSVRC2012_val_(\d{8})\.JPEG$", expand=False)
-    if numbers.isna().any():
-        outside = pd.Index(sample_ids)[numbers.isna().to_numpy()][:5].tolist()
+    names = pa.array(np.asarray(sample_ids, dtype=object), type=pa.string())
+    is_val = pc.match_substring_regex(names, r"^ILSVRC2012_val_\d{8}\.JPEG$").to_numpy(zero_copy_only=False)
+    if not is_val.all():
+        outside = pd.Index(sample_ids)[~is_val][:5].tolist()
         raise InputError(f"ReaL labels exist only for validation images; got {outside}", field="partition")
-    return _real_label_matrix()[numbers.astype(np.int64).to_numpy() - 1]
+    numbers = pc.cast(pc.utf8_slice_codeunits(names, 15, 23), pa.int64()).to_numpy()
+    return _real_label_matrix()[numbers - 1]
 
 
 @cache
 def _real_label_matrix() -> np.ndarray:
     """ReaL lists of the 50,000 val images in val-number order (ILSVRC2012_val_00000001 first), padded with -1."""
-    with (annotation_dir() / "imagenet_real_labels.jsonl").open() as handle:
+    path = annotation_dir() / "imagenet_real_labels.jsonl"
+    return cached_array("imagenet-x/real_labels", [path], lambda: _parse_real_labels(path))
+
+
+def _parse_real_labels(path: Path) -> np.ndarray:
+    with path.open() as handle:
         lists = json.load(handle)
     lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     rows = np.repeat(np.arange(len(lists)), lengths)

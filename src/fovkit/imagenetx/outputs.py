@@ -37,6 +37,7 @@ def _criterion_frames(tables: CriterionTables) -> dict[str, pd.DataFrame]:
         "metaclass_error_ratios": tables.metaclass_error_ratios,
         "prevalence_shift": tables.prevalence_shift,
         "metaclass_prevalence_shift": tables.metaclass_prevalence_shift,
+        "metaclass_counts": tables.metaclass_counts,
         "calibration": tables.calibration,
         "intervals": tables.intervals,
         "group_tests": tables.group_tests,

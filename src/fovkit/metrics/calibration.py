@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -15,22 +17,39 @@ def confidence_bins(confidence: np.ndarray, n_bins: int) -> np.ndarray:
     return bins
 
 
+@dataclass(frozen=True)
+class CalibrationGroups:
+    """Sample-group membership split into layers in which each sample appears at most once.
+
+    Layer k holds every sample's k-th group. A dense layer is scored without gathering rows (the costly step),
+    and a sample-independent layer such as "all samples" needs no per-sample group code at all. Build it once
+    and reuse it for every chunk of models.
+    """
+
+    n_samples: int
+    n_groups: int
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+    @classmethod
+    def from_pairs(cls, samples: np.ndarray, groups: np.ndarray, n_samples: int, n_groups: int) -> CalibrationGroups:
+        """Layers from (sample, group) membership pairs."""
+        order = np.argsort(samples, kind="stable")
+        samples, groups = samples[order], groups[order]
+        starts = np.flatnonzero(np.r_[True, samples[1:] != samples[:-1]])
+        rank = np.arange(len(samples)) - np.repeat(starts, np.diff(np.r_[starts, len(samples)]))
+        layers = tuple((samples[rank == k], groups[rank == k]) for k in range(int(rank.max(initial=-1)) + 1))
+        return cls(n_samples, n_groups, layers)
+
+
 def calibration_gaps(
-    correct: np.ndarray,
-    confidence: np.ndarray,
-    samples: np.ndarray,
-    groups: np.ndarray,
-    n_groups: int,
-    n_bins: int = 15,
+    correct: np.ndarray, confidence: np.ndarray, membership: CalibrationGroups, n_bins: int = 15
 ) -> np.ndarray:
     """Per (model, group, bin): summed correctness minus summed confidence, the only per-bin state ECE needs.
 
     Args:
         correct: Boolean (samples x models).
         confidence: (samples x models) top-1 probabilities in [0, 1].
-        samples: Sample index of each (sample, group) membership pair.
-        groups: Group index of each membership pair.
-        n_groups: Number of groups.
+        membership: Which samples belong to which group (see `CalibrationGroups`).
         n_bins: Number of equal-width bins on [0, 1].
 
     Returns:
@@ -38,6 +57,7 @@ def calibration_gaps(
 
     """
     n_samples, n_models = correct.shape
+    n_groups = membership.n_groups
     cells = confidence_bins(confidence, n_bins)
     cells *= n_models
     cells += np.arange(n_models)
@@ -46,33 +66,17 @@ def calibration_gaps(
     stride = n_bins * n_models
     size = (n_groups + 1) * stride
     gaps = np.zeros(size)
-    keys = np.empty_like(cells)
-    for layer_samples, layer_groups in _layers(samples, groups):
-        if len(layer_samples) * 4 < n_samples:
-            rows = cells[layer_samples] + (layer_groups * stride)[:, None]
-            gaps += np.bincount(rows.ravel(), weights=residual[layer_samples].ravel(), minlength=size)
-            continue
-        if len(layer_samples) == n_samples and (layer_groups == layer_groups[0]).all():
-            np.add(cells, layer_groups[0] * stride, out=keys)
-        else:
+    for layer_samples, layer_groups in membership.layers:
+        if len(layer_samples) * 4 < n_samples:  # sparse layer: gather its rows
+            keys, weights = cells[layer_samples] + (layer_groups * stride)[:, None], residual[layer_samples]
+        elif len(layer_samples) == n_samples and (layer_groups == layer_groups[0]).all():  # e.g. "all samples"
+            keys, weights = cells + int(layer_groups[0]) * stride, residual
+        else:  # dense layer: samples outside it go to the discarded group `n_groups`
             code = np.full(n_samples, n_groups, dtype=np.int64)
             code[layer_samples] = layer_groups
-            np.add(cells, (code * stride)[:, None], out=keys)
-        gaps += np.bincount(keys.ravel(), weights=residual.ravel(), minlength=size)
+            keys, weights = cells + (code * stride)[:, None], residual
+        gaps += np.bincount(keys.ravel(), weights=weights.ravel(), minlength=size)
     return gaps[: n_groups * stride].reshape(n_groups, n_bins, n_models).transpose(2, 0, 1)
-
-
-def _layers(samples: np.ndarray, groups: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Split membership pairs into layers in which every sample appears at most once (its 1st, 2nd... group).
-
-    Dense layers are then scored without gathering rows: the costly step of the naive pair-wise version.
-    """
-    order = np.argsort(samples, kind="stable")
-    samples, groups = samples[order], groups[order]
-    first = np.r_[True, samples[1:] != samples[:-1]]
-    starts = np.flatnonzero(first)
-    rank = np.arange(len(samples)) - np.repeat(starts, np.diff(np.r_[starts, len(samples)]))
-    return [(samples[rank == layer], groups[rank == layer]) for layer in range(int(rank.max(initial=-1)) + 1)]
 
 
 def expected_calibration_error(gaps: np.ndarray, totals: np.ndarray) -> np.ndarray:

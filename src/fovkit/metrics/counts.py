@@ -6,6 +6,7 @@ Groups are the columns of a sparse (samples x groups) membership matrix, so one 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,23 +41,32 @@ class GroupCounts:
         return self.total - self.correct
 
 
-def count_by_group(correct: np.ndarray, membership: sp.csc_array, scored: np.ndarray | None = None) -> GroupCounts:
-    """Count correct predictions per (model, group).
+def count_by_group(
+    correct: Sequence[np.ndarray], membership: sp.csc_array, scored: Sequence[np.ndarray | None]
+) -> list[GroupCounts]:
+    """Count correct predictions per (model, group) under several criteria with one sparse product.
 
     Args:
-        correct: Boolean (samples x models) matrix; samples-major so the sparse product streams rows.
+        correct: Per criterion, a boolean (samples x models) matrix; samples-major so the product streams rows.
         membership: Sparse (samples x groups) 0/1 matrix from `group_membership`.
-        scored: Boolean (samples,) mask of the samples a criterion scores (e.g. non-empty ReaL lists);
-            unscored samples count neither as right nor in the total.
+        scored: Per criterion, a boolean (samples,) mask of the samples it scores (e.g. non-empty ReaL lists), or
+            None for all; unscored samples count neither as right nor in the total.
 
     Returns:
-        Counts of shape (models x groups), exact integers held in float64.
+        Per criterion, counts of shape (models x groups), exact integers held in float64.
 
     """
-    weights = correct.astype(np.float32)
-    totals = np.asarray(membership.sum(axis=0), dtype=np.float64)
-    if scored is not None:
-        weights *= scored[:, None]
-        totals = np.asarray(membership.T @ scored.astype(np.float32), dtype=np.float64)
-    counts = (membership.T @ weights).T.astype(np.float64)
-    return GroupCounts(correct=counts, total=np.broadcast_to(totals, counts.shape).copy())
+    weights = np.empty((membership.shape[0], sum(matrix.shape[1] for matrix in correct)), dtype=np.float32)
+    start = 0
+    for matrix, mask in zip(correct, scored, strict=True):
+        weights[:, start : start + matrix.shape[1]] = matrix if mask is None else matrix & mask[:, None]
+        start += matrix.shape[1]
+    counted = (membership.T @ weights).T.astype(np.float64)
+    everyone = np.asarray(membership.sum(axis=0), dtype=np.float64)
+    results, start = [], 0
+    for matrix, mask in zip(correct, scored, strict=True):
+        totals = everyone if mask is None else np.asarray(membership.T @ mask.astype(np.float32), dtype=np.float64)
+        counts = counted[start : start + matrix.shape[1]]
+        results.append(GroupCounts(correct=counts, total=np.broadcast_to(totals, counts.shape).copy()))
+        start += matrix.shape[1]
+    return results

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -35,17 +37,26 @@ def alexander_govern_by_column(values: pd.DataFrame, groups: pd.Series, alpha: f
     aligned = groups.reindex(values.index)
     sizes = aligned.value_counts()
     kept = sorted(sizes[sizes >= 2].index)
-    rows = []
-    for column in values.columns:
-        samples = [values.loc[aligned == group, column].dropna().to_numpy() for group in kept]
-        samples = [sample for sample in samples if len(sample) >= 2]
-        if len(samples) < 2 or all(np.ptp(sample) == 0 for sample in samples):
-            rows.append((np.nan, np.nan, len(samples)))
-            continue
-        result = stats.alexandergovern(*samples)
-        rows.append((result.statistic, result.pvalue, len(samples)))
+    matrix = values.to_numpy(dtype=np.float64)
+    samples = [matrix[(aligned == group).to_numpy()] for group in kept]
+    statistic = np.full(matrix.shape[1], np.nan)
+    pvalue = np.full(matrix.shape[1], np.nan)
+    n_groups = np.full(matrix.shape[1], len(samples))
+    complete = ~np.isnan(matrix).any(axis=0)
+    if len(samples) >= 2 and complete.any():
+        with warnings.catch_warnings():  # constant columns: scipy warns, then rightly returns NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = stats.alexandergovern(*(sample[:, complete] for sample in samples), axis=0)
+        statistic[complete], pvalue[complete] = result.statistic, result.pvalue
+    for column in np.flatnonzero(~complete):
+        present = [sample[:, column][~np.isnan(sample[:, column])] for sample in samples]
+        present = [sample for sample in present if len(sample) >= 2]
+        n_groups[column] = len(present)
+        if len(present) >= 2:
+            result = stats.alexandergovern(*present)
+            statistic[column], pvalue[column] = result.statistic, result.pvalue
     table = pd.DataFrame(
-        rows, index=pd.Index(values.columns, name="factor"), columns=["statistic", "pvalue", "n_groups"]
+        {"statistic": statistic, "pvalue": pvalue, "n_groups": n_groups}, index=pd.Index(values.columns, name="factor")
     )
     table["pvalue_holm"] = holm_adjust(table["pvalue"].to_numpy())
     table["significant"] = (table["pvalue_holm"] <= alpha).astype("boolean").mask(table["pvalue_holm"].isna())

@@ -162,7 +162,7 @@ def _criterion_section(result: ImageNetXResult, tables: CriterionTables, plot_di
         heading("Error ratio by meta-label"),
         figure_block(
             save_figure(
-                plots.metaclass_factor_heatmap(tables.metaclass_error_ratios),
+                plots.metaclass_factor_heatmap(tables.metaclass_error_ratios, counts=tables.metaclass_counts),
                 plot_dir,
                 f"metaclass_error_ratios_{name}",
             ),

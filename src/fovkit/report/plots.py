@@ -198,12 +198,20 @@ def factor_vs_overall_accuracy(factor_accuracies: pd.DataFrame) -> Figure:
 
 
 @_styled
-def metaclass_factor_heatmap(metaclass_error_ratios: pd.DataFrame, level: str = "metaclass") -> Figure:
+def metaclass_factor_heatmap(
+    metaclass_error_ratios: pd.DataFrame,
+    level: str = "metaclass",
+    counts: pd.DataFrame | None = None,
+    min_count: int = 30,
+) -> Figure:
     """Meta-label x factor heatmap of error ratios averaged over models; red is harder than the meta-label overall.
 
     Args:
         metaclass_error_ratios: MultiIndex (model, meta-label), columns = factors.
         level: Name of the index level holding the meta-label.
+        counts: Images per meta-label x factor cell; cells with fewer than `min_count` are left blank, since a
+            ratio from a handful of images (0.00 or 8.00) says nothing and would dominate the colours.
+        min_count: Smallest cell shown.
 
     Returns:
         The figure; cells are annotated, NaN cells (a factor never occurring in a meta-label) are blank. The colour
@@ -215,6 +223,8 @@ def metaclass_factor_heatmap(metaclass_error_ratios: pd.DataFrame, level: str = 
     labels = metaclass_error_ratios.index.get_level_values(level)
     mean = metaclass_error_ratios.groupby(labels, sort=False).mean()
     n_models = metaclass_error_ratios.index.droplevel(level).nunique()
+    if counts is not None:
+        mean = mean.where(counts.reindex(index=mean.index, columns=mean.columns).fillna(0) >= min_count)
     values = mean.to_numpy(dtype=np.float64)
 
     figure = new_figure(max(7.0, 0.55 * values.shape[1] + 3.0), max(4.0, 0.36 * values.shape[0] + 2.2))
@@ -230,7 +240,8 @@ def metaclass_factor_heatmap(metaclass_error_ratios: pd.DataFrame, level: str = 
         spine.set_visible(False)
     colorbar = figure.colorbar(image, ax=axes, extend="max", shrink=0.8, pad=0.01)
     colorbar.set_label("error ratio (1 = as hard as the meta-label overall)")
-    axes.set_title(f"Error ratio by meta-label and factor (mean over {n_models} models)")
+    small = "" if counts is None else f"; blank: fewer than {min_count} images"
+    axes.set_title(f"Error ratio by meta-label and factor (mean over {n_models} models{small})")
     return figure
 
 

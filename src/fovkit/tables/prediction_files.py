@@ -224,7 +224,7 @@ def _read_csv(path: Path) -> pa.Table:
     options = pa_csv.ReadOptions(use_threads=False)
     try:
         return pa_csv.read_csv(
-            path, read_options=options, convert_options=pa_csv.ConvertOptions(column_types=_CSV_TYPES)
+            path, read_options=options, convert_options=pa_csv.ConvertOptions(column_types=_CSV_TYPES, check_utf8=False)
         )
     except pa.ArrowInvalid:
         return pa_csv.read_csv(path, read_options=options)

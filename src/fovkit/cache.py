@@ -1,0 +1,70 @@
+"""On-disk cache of tables derived from slow-to-parse source files (e.g. the ImageNet-X JSON lines).
+
+Entries are keyed by the source file's size and modification time, written under a temporary name and renamed, so a
+changed source or an interrupted write never yields a stale or partial entry. Location: `$FOVKIT_CACHE`, else
+`$XDG_CACHE_HOME/fovkit`, else `~/.cache/fovkit`. A cache that cannot be written is simply not used.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def cache_dir() -> Path:
+    """Root folder of fovkit's cache."""
+    if os.environ.get("FOVKIT_CACHE"):
+        return Path(os.environ["FOVKIT_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fovkit"
+
+
+def cached_frame(name: str, sources: list[Path], build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """`build()`, or its cached copy (Parquet) if the `sources` are unchanged since it was stored."""
+    path = _entry(name, sources, ".parquet")
+    if path.exists():
+        return pd.read_parquet(path)
+    frame = build()
+    _store(path, lambda target: frame.to_parquet(target, index=False))
+    return frame
+
+
+def cached_array(name: str, sources: list[Path], build: Callable[[], np.ndarray]) -> np.ndarray:
+    """`build()`, or its cached copy (NPY) if the `sources` are unchanged since it was stored."""
+    path = _entry(name, sources, ".npy")
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    array = build()
+    _store(path, lambda target: target.write_bytes(_npy_bytes(array)))
+    return array
+
+
+def _entry(name: str, sources: list[Path], suffix: str) -> Path:
+    stamps = "-".join(f"{stat.st_size}.{stat.st_mtime_ns}" for stat in (Path(source).stat() for source in sources))
+    return cache_dir() / f"{name}-{stamps}{suffix}"
+
+
+def _store(path: Path, write: Callable[[Path], object]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError:
+        return
+    os.close(handle)
+    staging = Path(name)
+    try:
+        write(staging)
+        os.replace(staging, path)
+    except OSError:
+        staging.unlink(missing_ok=True)
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
