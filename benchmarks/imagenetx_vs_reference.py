@@ -34,23 +34,23 @@ print(json.dumps({"seconds": seconds, "peak_gib": resource.getrusage(resource.RU
 
 FOVKIT = """
 import json, resource, sys, time
-from pathlib import Path
 import pandas as pd
-from fovkit.imagenetx.analysis import analyze
-from fovkit.imagenetx.annotations import NUM_CLASSES, load_factor_table, sample_universe
+from fovkit.engine import default_workers
+from fovkit.imagenetx.analysis import SHARD_SIZE, analyze_files
+from fovkit.imagenetx.annotations import load_factor_table
 from fovkit.imagenetx.config import ImageNetXConfig
-from fovkit.imagenetx.run import STREAM_CHUNK
-from fovkit.tables.prediction_files import expand_prediction_paths, iter_prediction_chunks
+from fovkit.tables.prediction_files import expand_prediction_paths
 start = time.perf_counter()
 config = ImageNetXConfig(bootstrap=0)
 table = load_factor_table(config.which_factor, config.partition)
 paths = expand_prediction_paths([sys.argv[1]])
 groups = pd.Series([f"group_{i % 4}" for i in range(len(paths))], index=[p.stem for p in paths])
-chunks = iter_prediction_chunks(paths, sample_universe(table, "val"), NUM_CLASSES, STREAM_CHUNK, progress=False)
-result = analyze(table, chunks, config, groups)
+result = analyze_files(table, paths, config, groups)
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "peak_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
-                  "models": len(result.summary)}))
+# Upper bound of the summed peak: parent plus every worker at the largest worker's peak (shared pages count twice).
+workers = min(default_workers(), -(-len(paths) // SHARD_SIZE))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_gib": peak / 2**20, "models": len(result.summary)}))
 """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 
@@ -24,6 +25,10 @@ class InputError(ValueError):
             part for part in (f"{self.path}" if path else "", f"field '{field}'" if field else "") if part
         )
         super().__init__(f"{where}: {message}" if where else message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with path and field, so an error raised in a worker process arrives whole."""
+        return (partial(InputError, path=self.path, field=self.field), (self.reason,))
 
 
 def preview(values: Sequence[object], limit: int = 5) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from fovkit.errors import InputError
-from fovkit.imagenetx.analysis import analyze, human_predictions
+from fovkit.imagenetx.analysis import analyze, analyze_files, human_predictions
 from fovkit.imagenetx.annotations import FACTORS, NUM_CLASSES, annotation_dir, load_factor_table, sample_universe
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.tables import Predictions
@@ -110,3 +110,27 @@ def test_metaclass_counts_add_up_to_the_factor_counts(val_table, predictions: Pr
     np.testing.assert_array_equal(counts.sum(axis=0).to_numpy(), val_table.varies(FACTORS).sum(axis=0))
     real_counts = result.criteria["real"].metaclass_counts
     assert (real_counts <= counts).all().all() and real_counts.to_numpy().sum() < counts.to_numpy().sum()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_files_in_workers_equal_the_in_memory_analysis(prediction_dir: Path, val_table, predictions, workers: int):
+    config = ImageNetXConfig(bootstrap=10, human=True)
+    paths = expand_prediction_paths([prediction_dir])
+
+    from_files = analyze_files(val_table, paths, config, workers=workers)
+    in_memory = analyze(val_table, predictions, config)
+    pd.testing.assert_frame_equal(from_files.summary, in_memory.summary)
+    for criterion in in_memory.criteria:
+        for name in ("factor_accuracies", "error_ratios", "metaclass_error_ratios", "calibration", "intervals"):
+            expected = getattr(in_memory.criteria[criterion], name)
+            if expected is not None:
+                pd.testing.assert_frame_equal(getattr(from_files.criteria[criterion], name), expected)
+
+
+def test_files_named_human_clash_with_the_baseline(prediction_frame: pd.DataFrame, val_table, tmp_path: Path):
+
+    path = tmp_path / "human.csv"
+    prediction_frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match="already named 'human'") as caught:
+        analyze_files(val_table, [path], ImageNetXConfig(human=True, bootstrap=0), workers=1)
+    assert caught.value.path == path

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from fovkit._memory import keep_freed_memory
+from fovkit.engine import map_ordered
 from fovkit.errors import InputError, preview
-from fovkit.imagenetx.annotations import FACTORS, METACLASSES, NUM_CLASSES, class_metaclass, real_label_matrix
+from fovkit.imagenetx.annotations import (
+    FACTORS,
+    METACLASSES,
+    NUM_CLASSES,
+    class_metaclass,
+    real_label_matrix,
+    sample_universe,
+)
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.metrics import (
     CalibrationGroups,
@@ -29,6 +37,7 @@ from fovkit.metrics import (
 from fovkit.metrics.bootstrap import BootstrapIntervals, bootstrap_intervals
 from fovkit.metrics.stats import alexander_govern_by_column
 from fovkit.tables import FactorTable, Predictions
+from fovkit.tables.prediction_files import ModelRoster, PredictionFileReader, stack_model_predictions
 
 HUMAN = "human"
 CRITERIA = ("class", "real", "metaclass")
@@ -149,6 +158,19 @@ class _Tally:
     gaps: list[np.ndarray] = field(default_factory=list)
     intervals: dict[str, list[BootstrapIntervals]] = field(default_factory=dict)
 
+    @classmethod
+    def empty(cls, criteria: list[str]) -> _Tally:
+        return cls(counts={name: [] for name in criteria}, intervals={name: [] for name in criteria})
+
+    def absorb(self, other: _Tally) -> None:
+        """Append another tally's models (in order) to this one."""
+        self.models.extend(other.models)
+        self.gaps.extend(other.gaps)
+        for name, parts in other.counts.items():
+            self.counts[name].extend(parts)
+        for name, parts in other.intervals.items():
+            self.intervals[name].extend(parts)
+
 
 def analyze(
     table: FactorTable,
@@ -174,17 +196,91 @@ def analyze(
     chunks = predictions.chunks(config.model_chunk) if isinstance(predictions, Predictions) else predictions
     if config.human:
         chunks = _then_human(chunks, table)
-    pending = iter(chunks)
-    first = next(pending, None)  # a lazy reader starts now and keeps reading while the plan is built
     plan = _plan(table, config)
-    rho, pvalue = spearman_matrix(
-        pd.DataFrame(np.hstack([plan.factor_mask, plan.metaclass_mask]), columns=[*FACTORS, *METACLASSES]).astype(
-            np.int8
-        )
-    )
-    tally = _Tally(counts={name: [] for name in plan.criteria}, intervals={name: [] for name in plan.criteria})
-    for chunk in itertools.chain([] if first is None else [first], pending):
+    tally = _Tally.empty(plan.criteria)
+    for chunk in chunks:
         _score_chunk(chunk, table, plan, config, tally, progress)
+    return _finish(table, plan, tally, config, groups)
+
+
+SHARD_SIZE = 16
+"""Prediction files read and scored together by one worker task."""
+
+_SHARED: dict[str, object] = {}
+"""What forked workers inherit from `analyze_files`: table, plan, config and file reader."""
+
+
+def analyze_files(
+    table: FactorTable,
+    paths: Sequence[Path],
+    config: ImageNetXConfig,
+    groups: pd.Series | None = None,
+    file_names: Path | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> ImageNetXResult:
+    """Read and score prediction files (one model each) in worker processes, then derive the paper's tables.
+
+    Each worker reads a shard of files and returns only its additive count states, so thousands of models take
+    memory for their counts, not their predictions. Results are in `paths` order whatever the number of workers.
+
+    Args:
+        table: ImageNet-X annotations (see `load_factor_table`).
+        paths: Prediction files (see `fovkit.tables.prediction_files`), one model per file.
+        config: Analysis options; `human` appends the model `human` after the files' models.
+        groups: Group name per model for the between-group tests; None skips them.
+        file_names: Row order for NPY/NPZ logits files that carry none.
+        workers: Worker processes (default: one per core).
+        progress: Show a progress bar.
+
+    """
+    keep_freed_memory()
+    universe = sample_universe(table, config.partition)
+    plan = _plan(table, config)
+    shards = [tuple(paths[start : start + SHARD_SIZE]) for start in range(0, len(paths), SHARD_SIZE)]
+    _SHARED.update(
+        table=table,
+        plan=plan,
+        config=config,
+        universe=universe,
+        reader=PredictionFileReader.for_universe(universe, NUM_CLASSES, file_names),
+    )
+    tally, roster = _Tally.empty(plan.criteria), ModelRoster()
+    try:
+        scored = map_ordered(_score_shard, shards, workers, "Scoring models", weight=len, progress=progress)
+        for shard, part in zip(shards, scored, strict=True):
+            for model, path in zip(part.models, shard, strict=True):
+                roster.add(model, path, bool(part.gaps))
+            tally.absorb(part)
+    finally:
+        _SHARED.clear()
+    if config.human:
+        if HUMAN in roster.owners:
+            raise InputError(
+                f"a model is already named '{HUMAN}'; rename it or drop --human", path=roster.owners[HUMAN]
+            )
+        _score_chunk(human_predictions(table, bool(tally.gaps)), table, plan, config, tally, progress=False)
+    return _finish(table, plan, tally, config, groups)
+
+
+def _score_shard(shard: tuple[Path, ...]) -> _Tally:
+    """Worker task: read a shard of prediction files and score them (state comes from `_SHARED`)."""
+    reader, universe = _SHARED["reader"], _SHARED["universe"]
+    roster, results = ModelRoster(), []
+    for path in shard:
+        result = reader.read(path)
+        roster.add(result.model, result.path, result.probability is not None)
+        results.append(result)
+    plan, config = _SHARED["plan"], _SHARED["config"]
+    tally = _Tally.empty(plan.criteria)
+    _score_chunk(stack_model_predictions(results, universe), _SHARED["table"], plan, config, tally, progress=False)
+    return tally
+
+
+def _finish(
+    table: FactorTable, plan: _Plan, tally: _Tally, config: ImageNetXConfig, groups: pd.Series | None
+) -> ImageNetXResult:
+    """Tables of every criterion, the summary and the annotation statistics, from the merged tally."""
     if not tally.models:
         raise InputError("no predictions to analyse: give prediction files or --human")
     model_index = pd.Index(tally.models, name="model")
@@ -211,6 +307,8 @@ def analyze(
             _merge_intervals(tally.intervals[criterion]) if tally.intervals[criterion] else None,
             groups,
         )
+    annotations = pd.DataFrame(np.hstack([plan.factor_mask, plan.metaclass_mask]), columns=[*FACTORS, *METACLASSES])
+    rho, pvalue = spearman_matrix(annotations.astype(np.int8))
     return ImageNetXResult(
         config=config,
         criteria=tables,

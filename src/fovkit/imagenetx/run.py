@@ -9,16 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from fovkit.errors import InputError, preview
-from fovkit.imagenetx.analysis import ImageNetXResult, analyze
-from fovkit.imagenetx.annotations import NUM_CLASSES, load_factor_table, sample_universe
+from fovkit.imagenetx.analysis import ImageNetXResult, analyze_files
+from fovkit.imagenetx.annotations import load_factor_table
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.imagenetx.outputs import write_tables
 from fovkit.report import write_imagenetx_report
 from fovkit.runs import atomic_output_dir, write_run_record
-from fovkit.tables.prediction_files import expand_prediction_paths, iter_prediction_chunks
-
-STREAM_CHUNK = 16
-"""Models per scored chunk while files are still being read: small, so reading and scoring overlap well."""
+from fovkit.tables.prediction_files import expand_prediction_paths
 
 
 @dataclass(frozen=True)
@@ -48,10 +45,8 @@ def run_imagenetx(
         raise InputError("no prediction files given; pass files or folders, or --human for the human baseline")
     groups = load_groups(groups_csv) if groups_csv else None
     table = load_factor_table(config.which_factor, config.partition, config.keep_prototypes)
-    universe = sample_universe(table, config.partition)
     with atomic_output_dir(out, overwrite) as staging:
-        chunks = iter_prediction_chunks(paths, universe, NUM_CLASSES, STREAM_CHUNK, file_names, progress=progress)
-        result = analyze(table, chunks, config, groups, progress=progress)
+        result = analyze_files(table, paths, config, groups, file_names, progress=progress)
         write_tables(result, staging)
         write_imagenetx_report(result, staging)
         inputs = [*paths, *([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]

@@ -10,7 +10,7 @@ import os
 import pickle
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -100,41 +100,47 @@ def iter_prediction_chunks(
         progress: Show a progress bar.
 
     """
-    reader = _FileReader(SampleAligner(universe), num_classes, _read_name_list(file_names) if file_names else None)
-    owners: dict[str, Path] = {}
-    first: ModelPrediction | None = None
+    reader = PredictionFileReader.for_universe(universe, num_classes, file_names)
+    roster = ModelRoster()
     with ThreadPoolExecutor(threads or os.cpu_count() or 1) as pool, Progress(disable=not (progress and paths)) as bar:
         task = bar.add_task("Reading predictions", total=len(paths))
-        results = pool.map(reader.read, paths)
         batch: list[ModelPrediction] = []
-        for result in results:
-            first = first or result
-            _check_consistent(result, first, owners)
-            owners[result.model] = result.path
+        for result in pool.map(reader.read, paths):
+            roster.add(result.model, result.path, result.probability is not None)
             batch.append(result)
             bar.advance(task)
             if len(batch) == chunk_size:
-                yield _as_predictions(batch, universe)
+                yield stack_model_predictions(batch, universe)
                 batch = []
         if batch:
-            yield _as_predictions(batch, universe)
+            yield stack_model_predictions(batch, universe)
 
 
-def _check_consistent(result: ModelPrediction, first: ModelPrediction, owners: dict[str, Path]) -> None:
-    if result.model in owners:
-        raise InputError(
-            f"model name '{result.model}' is also given by {owners[result.model]}; rename one file", path=result.path
-        )
-    if (result.probability is None) != (first.probability is None):
-        has, lacks = (first, result) if result.probability is None else (result, first)
-        raise InputError(
-            f"{has.path} gives '{PROBABILITY_COLUMN}' but {lacks.path} does not; give it for every model or for none",
-            path=lacks.path,
-            field=PROBABILITY_COLUMN,
-        )
+@dataclass
+class ModelRoster:
+    """The models read so far: rejects a model name given twice and probabilities given for some files only."""
+
+    owners: dict[str, Path] = field(default_factory=dict)
+    first: tuple[Path, bool] | None = None
+
+    def add(self, model: str, path: Path, has_probability: bool) -> None:
+        """Record one model's file, or raise an InputError naming both files involved."""
+        if model in self.owners:
+            raise InputError(f"model name '{model}' is also given by {self.owners[model]}; rename one file", path=path)
+        self.owners[model] = path
+        self.first = self.first or (path, has_probability)
+        first_path, first_has = self.first
+        if has_probability != first_has:
+            has, lacks = (first_path, path) if first_has else (path, first_path)
+            raise InputError(
+                f"{has} gives '{PROBABILITY_COLUMN}' but {lacks} does not; give it for every model or for none",
+                path=path,
+                field=PROBABILITY_COLUMN,
+            )
 
 
-def _as_predictions(batch: list[ModelPrediction], universe: SampleUniverse) -> Predictions:
+def stack_model_predictions(batch: list[ModelPrediction], universe: SampleUniverse) -> Predictions:
+    """One Predictions matrix from models read one file at a time (all with or all without probabilities)."""
     dtype = np.int16 if max(int(result.predicted.max(initial=0)) for result in batch) < 2**15 else np.int32
     has_probability = batch[0].probability is not None
     return Predictions(
@@ -146,12 +152,22 @@ def _as_predictions(batch: list[ModelPrediction], universe: SampleUniverse) -> P
 
 
 @dataclass(frozen=True)
-class _FileReader:
+class PredictionFileReader:
+    """Reads one prediction file (any supported format) into a ModelPrediction aligned to the universe."""
+
     aligner: SampleAligner
     num_classes: int
     shared_names: np.ndarray | None
 
+    @classmethod
+    def for_universe(
+        cls, universe: SampleUniverse, num_classes: int, file_names: Path | None = None
+    ) -> PredictionFileReader:
+        """Reader for files that must cover `universe`; `file_names` orders logits files that carry no names."""
+        return cls(SampleAligner(universe), num_classes, _read_name_list(file_names) if file_names else None)
+
     def read(self, path: Path) -> ModelPrediction:
+        """Read, check and align one file; every problem raises an InputError naming the file."""
         suffix = path.suffix.lower()
         try:
             if suffix in TABLE_SUFFIXES:
