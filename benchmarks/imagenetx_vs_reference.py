@@ -49,7 +49,8 @@ result = analyze_files(table, paths, config, groups)
 seconds = time.perf_counter() - start
 # Upper bound of the summed peak: parent plus every worker at the largest worker's peak (shared pages count twice).
 workers = min(default_workers(), -(-len(paths) // SHARD_SIZE))
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + workers * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+parent, child = (resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+peak = parent + workers * child
 print(json.dumps({"seconds": seconds, "peak_gib": peak / 2**20, "models": len(result.summary)}))
 """
 
