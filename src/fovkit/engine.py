@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from rich.progress import Progress
@@ -30,31 +30,44 @@ def map_ordered(
     weight: Callable[[T], int] = lambda task: 1,
     progress: bool = True,
 ) -> Iterator[R]:
-    """Yield `function(task)` for every task, in task order, computed by `workers` forked processes.
+    """Start `function(task)` for every task in `workers` forked processes; iterate to get results in task order.
+
+    The workers start at once, so the caller can do other work before it iterates.
 
     Args:
         function: A module-level function (forked workers look it up by reference).
         tasks: Small, picklable task descriptions.
-        workers: Processes to use (default: one per core); 1 runs inline.
+        workers: Processes to use (default: one per core); 1 runs each task inline while iterating.
         description: Label of the progress bar.
         weight: Units of progress each task stands for (e.g. files in a shard).
-        progress: Show the progress bar.
+        progress: Show the progress bar while iterating.
 
-    An exception in a task is raised here, in the caller, and the remaining tasks are cancelled.
+    Returns:
+        Iterator over the results; an exception in a task is raised from it, and the other tasks are cancelled.
 
     """
     count = min(workers or default_workers(), len(tasks))
-    total = sum(weight(task) for task in tasks)
-    with Progress(disable=not (progress and tasks)) as bar:
-        task_id = bar.add_task(description, total=total)
-        for task, result in zip(tasks, _results(function, tasks, count), strict=True):
-            bar.advance(task_id, weight(task))
-            yield result
-
-
-def _results(function: Callable[[T], R], tasks: Iterable[T], count: int) -> Iterator[R]:
     if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(function, tasks)
-        return
-    with multiprocessing.get_context("fork").Pool(count) as pool:
-        yield from pool.imap(function, tasks)
+        return _drain(map(function, tasks), None, tasks, description, weight, progress)
+    pool = multiprocessing.get_context("fork").Pool(count)
+    return _drain(pool.imap(function, tasks), pool, tasks, description, weight, progress)
+
+
+def _drain(
+    results: Iterator[R],
+    pool: multiprocessing.pool.Pool | None,
+    tasks: Sequence[T],
+    description: str,
+    weight: Callable[[T], int],
+    progress: bool,
+) -> Iterator[R]:
+    try:
+        with Progress(disable=not (progress and tasks)) as bar:
+            task_id = bar.add_task(description, total=sum(weight(task) for task in tasks))
+            for task, result in zip(tasks, results, strict=True):
+                bar.advance(task_id, weight(task))
+                yield result
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()

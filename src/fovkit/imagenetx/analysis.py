@@ -200,7 +200,7 @@ def analyze(
     tally = _Tally.empty(plan.criteria)
     for chunk in chunks:
         _score_chunk(chunk, table, plan, config, tally, progress)
-    return _finish(table, plan, tally, config, groups)
+    return _finish(table, plan, tally, config, groups, _annotation_statistics(plan))
 
 
 SHARD_SIZE = 16
@@ -248,6 +248,7 @@ def analyze_files(
     tally, roster = _Tally.empty(plan.criteria), ModelRoster()
     try:
         scored = map_ordered(_score_shard, shards, workers, "Scoring models", weight=len, progress=progress)
+        statistics = _annotation_statistics(plan)  # while the workers read
         for shard, part in zip(shards, scored, strict=True):
             for model, path in zip(part.models, shard, strict=True):
                 roster.add(model, path, bool(part.gaps))
@@ -260,7 +261,7 @@ def analyze_files(
                 f"a model is already named '{HUMAN}'; rename it or drop --human", path=roster.owners[HUMAN]
             )
         _score_chunk(human_predictions(table, bool(tally.gaps)), table, plan, config, tally, progress=False)
-    return _finish(table, plan, tally, config, groups)
+    return _finish(table, plan, tally, config, groups, statistics)
 
 
 def _score_shard(shard: tuple[Path, ...]) -> _Tally:
@@ -277,8 +278,20 @@ def _score_shard(shard: tuple[Path, ...]) -> _Tally:
     return tally
 
 
+def _annotation_statistics(plan: _Plan) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Model-independent tables: factor prevalence, Spearman rho and p-values between factors and meta-labels."""
+    annotations = pd.DataFrame(np.hstack([plan.factor_mask, plan.metaclass_mask]), columns=[*FACTORS, *METACLASSES])
+    rho, pvalue = spearman_matrix(annotations.astype(np.int8))
+    return _factor_prevalence(plan.factor_mask, plan.metaclass_mask), rho, pvalue
+
+
 def _finish(
-    table: FactorTable, plan: _Plan, tally: _Tally, config: ImageNetXConfig, groups: pd.Series | None
+    table: FactorTable,
+    plan: _Plan,
+    tally: _Tally,
+    config: ImageNetXConfig,
+    groups: pd.Series | None,
+    statistics: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
 ) -> ImageNetXResult:
     """Tables of every criterion, the summary and the annotation statistics, from the merged tally."""
     if not tally.models:
@@ -307,13 +320,12 @@ def _finish(
             _merge_intervals(tally.intervals[criterion]) if tally.intervals[criterion] else None,
             groups,
         )
-    annotations = pd.DataFrame(np.hstack([plan.factor_mask, plan.metaclass_mask]), columns=[*FACTORS, *METACLASSES])
-    rho, pvalue = spearman_matrix(annotations.astype(np.int8))
+    prevalence, rho, pvalue = statistics
     return ImageNetXResult(
         config=config,
         criteria=tables,
         summary=_summary(tables, model_index),
-        factor_prevalence=_factor_prevalence(plan.factor_mask, plan.metaclass_mask),
+        factor_prevalence=prevalence,
         correlation=rho,
         correlation_pvalue=pvalue,
         groups=groups,
