@@ -168,8 +168,8 @@ def _criterion_section(result: ImageNetXResult, tables: CriterionTables, plot_di
             ),
             f"Error ratio by meta-label and factor ({label})",
             "Error ratio of each factor within each meta-label, relative to the meta-label's accuracy, averaged over "
-            "models; blank cells: the factor never occurs in the meta-label. Small cells are noisy (see the counts "
-            "under Annotation statistics).",
+            "models; blank cells hold fewer than 30 scored images (their ratios are noise), counts in "
+            "metaclass_counts.csv.",
         ),
         heading("Prevalence shift among mistakes"),
         figure_block(
