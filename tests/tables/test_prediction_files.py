@@ -231,3 +231,14 @@ def test_logits_problems_are_named(prediction_frame: pd.DataFrame, val_universe:
     not_a_dict.write_bytes(pickle.dumps([1, 2, 3]))
     with pytest.raises(InputError, match="expected a dict with 'model' and 'logits', got list"):
         load([not_a_dict], val_universe)
+
+
+def test_duplicates_among_unannotated_images_are_rejected(
+    prediction_frame: pd.DataFrame, val_universe: SampleUniverse, tmp_path: Path
+):
+    unannotated = prediction_frame[~prediction_frame["file_name"].isin(val_universe.target)].iloc[[0]]
+    path = write_csv(pd.concat([prediction_frame, unannotated]), tmp_path)
+    with pytest.raises(InputError, match="duplicate sample ids") as caught:
+        load([path], val_universe)
+    assert str(unannotated["file_name"].iloc[0]) in str(caught.value)
+    assert f"{len(prediction_frame)}" in str(caught.value)

@@ -173,12 +173,14 @@ def _parse_real_labels(path: Path) -> np.ndarray:
 def sample_universe(table: FactorTable, partition: Partition) -> SampleUniverse:
     """What prediction files must cover (the table's samples) and may also carry (other images of the partition)."""
     if partition == "val":
-        known = val_file_names()
+        known = pa.array(val_file_names().to_numpy(dtype=object), type=pa.string())
         return SampleUniverse(
             target=table.sample_ids,
             description="the ImageNet-X val annotations or the 50,000 ImageNet val images",
-            is_known_extra=lambda names: known.get_indexer(names) >= 0,
-            default_order=known,
+            is_known_extra=lambda names: pc.is_in(pa.array(names, type=pa.string()), value_set=known).to_numpy(
+                zero_copy_only=False
+            ),
+            default_order=val_file_names(),
         )
     return SampleUniverse(
         target=table.sample_ids,

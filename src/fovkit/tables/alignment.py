@@ -65,20 +65,27 @@ class SampleAligner:
         null_rows = np.flatnonzero(blank.fill_null(True).to_numpy(zero_copy_only=False))
         if len(null_rows):
             raise InputError(f"empty sample ids at rows {preview(_file_rows(null_rows))}", path=path, field=field_name)
-        names = sample_ids.to_numpy(zero_copy_only=False)
-        duplicated = pd.Index(names).duplicated()
-        if duplicated.any():
-            rows = np.flatnonzero(duplicated)
+        position = pc.index_in(sample_ids, value_set=self._target_ids)
+        found = position.is_valid().to_numpy(zero_copy_only=False)
+        target_of_row = np.full(len(sample_ids), -1, dtype=np.int64)
+        target_of_row[found] = position.drop_null().to_numpy()
+        extra_rows = np.flatnonzero(~found)
+        extras = sample_ids.take(pa.array(extra_rows)).to_numpy(zero_copy_only=False)
+        repeated = np.bincount(target_of_row[found], minlength=len(self.universe.target)) > 1
+        duplicate_rows = np.union1d(
+            np.flatnonzero(found & repeated[np.maximum(target_of_row, 0)]),
+            extra_rows[pd.Index(extras).duplicated(keep=False)],
+        )
+        if len(duplicate_rows):
+            names = list(dict.fromkeys(sample_ids.take(pa.array(duplicate_rows)).to_pylist()))
             raise InputError(
-                f"duplicate sample ids {preview(names[rows].tolist())} at rows {preview(_file_rows(rows))}",
+                f"duplicate sample ids {preview(names)} at rows {preview(_file_rows(duplicate_rows))}",
                 path=path,
                 field=field_name,
             )
-        position = pc.index_in(sample_ids, value_set=self._target_ids).to_numpy(zero_copy_only=False)
-        found = ~np.isnan(position.astype(float))
-        self._check_extras(names[~found], np.flatnonzero(~found), path, field_name)
+        self._check_extras(extras, extra_rows, path, field_name)
         rows = np.full(len(self.universe.target), -1, dtype=np.int64)
-        rows[position[found].astype(np.int64)] = np.flatnonzero(found)
+        rows[target_of_row[found]] = np.flatnonzero(found)
         missing = np.flatnonzero(rows < 0)
         if len(missing):
             ids = self.universe.target[missing].tolist()
