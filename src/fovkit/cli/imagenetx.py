@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fovkit.cli.options import build_config
+from fovkit.configs import load_config
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.imagenetx.run import ImageNetXRun, run_imagenetx
 
@@ -36,7 +36,7 @@ def imagenetx(
     quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
 ) -> None:
     """Analyse models on the ImageNet-X factors and write tables, plots and an HTML report."""
-    settings = build_config(
+    settings = load_config(
         ImageNetXConfig,
         config,
         which_factor=factors,

@@ -44,11 +44,14 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 
 def _register() -> None:
-    from fovkit.cli import demo, imagenetx, topfactor
+    from fovkit.cli import demo, imagenetx, render, topfactor
 
     app.command("imagenetx")(user_errors(imagenetx.imagenetx))
     app.command("topfactor")(user_errors(topfactor.topfactor))
     app.command("demo")(user_errors(demo.demo))
+    for command in render.app.registered_commands:
+        command.callback = user_errors(command.callback)
+    app.add_typer(render.app, name="render")
 
 
 _register()

@@ -1,0 +1,182 @@
+"""The paper's three designs as pure index arithmetic: sample number -> object and factor values.
+
+Single factor: each scalar factor over `single_values` equally spaced values, then every background, the rest
+canonical. Paired factors: every pair of factors over `grid_values` values (and `grid_backgrounds` backgrounds),
+the rest canonical. All factors: `combinations` distinct random points of that grid per object, drawn from a
+generator seeded by (seed, object). A sample is a pure function of (config, design, index): shards can be rendered
+in any order, on any machine, and give the same table.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from fovkit.render.config import RenderConfig
+
+DESIGN_IDS = {"single": 0, "paired": 1, "all": 2}
+
+
+@dataclass(frozen=True)
+class DesignSize:
+    """How many images a design holds per object and in total."""
+
+    design: str
+    per_object: int
+    objects: int
+
+    @property
+    def total(self) -> int:
+        """Images of the design over all objects."""
+        return self.per_object * self.objects
+
+
+def n_classes(config: RenderConfig) -> int:
+    """Number of classes the config asks for."""
+    return config.classes if isinstance(config.classes, int) else len(config.classes)
+
+
+def all_backgrounds(config: RenderConfig) -> list[tuple[str, int]]:
+    """Every (type, index) background, type-major."""
+    return [(kind, index) for kind in config.background_types for index in range(config.backgrounds_per_type)]
+
+
+def grid_backgrounds(config: RenderConfig) -> list[tuple[str, int]]:
+    """The backgrounds of the paired and all-factor designs: spread over types (index-major), canonical first."""
+    ordered = [(kind, index) for index in range(config.backgrounds_per_type) for kind in config.background_types]
+    ordered.remove(tuple(config.canonical_background))
+    return [tuple(config.canonical_background), *ordered][: config.grid_backgrounds]
+
+
+def design_sizes(config: RenderConfig) -> list[DesignSize]:
+    """Images per object and in total for each design of the config."""
+    objects = n_classes(config) * config.instances_per_class
+    scalar = len(config.axes)
+    grid, backgrounds = config.grid_values, config.grid_backgrounds
+    per_object = {
+        "single": scalar * config.single_values + len(all_backgrounds(config)),
+        "paired": scalar * (scalar - 1) // 2 * grid * grid + scalar * grid * backgrounds,
+        "all": config.combinations,
+    }
+    return [DesignSize(design, per_object[design], objects) for design in config.designs]
+
+
+def design_table(config: RenderConfig, design: str, start: int, stop: int) -> pd.DataFrame:
+    """Samples `start`..`stop`-1 of one design: object, split and every factor value, one row per image.
+
+    Columns: `sample_id`, `design`, `index`, `label` (class number), `instance`, `split`, one column per scalar
+    factor (its parameter value), `background_type`, `background_index`, and `varies_<factor>` flags.
+    """
+    size = next((item for item in design_sizes(config) if item.design == design), None)
+    if size is None:
+        raise ValueError(f"design {design!r} is not in the config's designs {config.designs}")
+    if not 0 <= start <= stop <= size.total:
+        raise ValueError(f"range {start}..{stop} outside the {size.total} samples of design {design!r}")
+    index = np.arange(start, stop, dtype=np.int64)
+    obj, local = np.divmod(index, size.per_object)
+    values, background = _values(config, design, obj, local)
+    label, instance = np.divmod(obj, config.instances_per_class)
+    frame = pd.DataFrame(
+        {
+            "sample_id": [f"{design}-{number:09d}" for number in index],
+            "design": design,
+            "index": index,
+            "label": label,
+            "instance": instance,
+            "split": np.where(_held_out(config)[label, instance], "held_out", "train"),
+        }
+    )
+    names = list(config.axes)
+    for column, name in enumerate(names):
+        frame[name] = values[:, column]
+    kinds = np.array([kind for kind, _ in all_backgrounds(config)], dtype=object)
+    frame["background_type"] = kinds[background]
+    frame["background_index"] = background % config.backgrounds_per_type
+    canonical_background = all_backgrounds(config).index(tuple(config.canonical_background))
+    for column, name in enumerate(names):
+        axis = config.axes[name]
+        frame[f"varies_{name}"] = ~np.isclose(
+            values[:, column], axis.canonical, rtol=0, atol=1e-9 * (axis.high - axis.low)
+        )
+    frame["varies_background"] = background != canonical_background
+    return frame
+
+
+def _values(config: RenderConfig, design: str, obj: np.ndarray, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scalar values (samples x axes) and background numbers (index into `all_backgrounds`)."""
+    axes = list(config.axes.values())
+    canonical = np.array([axis.canonical for axis in axes])
+    values = np.tile(canonical, (len(local), 1))
+    every = all_backgrounds(config)
+    grid_bg = np.array([every.index(item) for item in grid_backgrounds(config)])
+    background = np.full(len(local), every.index(tuple(config.canonical_background)))
+    grids = [np.linspace(axis.low, axis.high, config.grid_values) for axis in axes]
+    if design == "single":
+        n = config.single_values
+        scalar = local < len(axes) * n
+        axis, step = np.divmod(local[scalar], n)
+        lows, highs = np.array([a.low for a in axes]), np.array([a.high for a in axes])
+        values[np.flatnonzero(scalar), axis] = lows[axis] + (highs[axis] - lows[axis]) * step / (n - 1)
+        background[~scalar] = local[~scalar] - len(axes) * n
+    elif design == "paired":
+        for offset, (left, right) in _pair_blocks(config):
+            block = (local >= offset) & (local < offset + _pair_size(config, left, right))
+            rows, position = np.flatnonzero(block), local[block] - offset
+            right_count = config.grid_backgrounds if right is None else config.grid_values
+            first, second = np.divmod(position, right_count)
+            values[rows, left] = grids[left][first]
+            if right is None:
+                background[rows] = grid_bg[second]
+            else:
+                values[rows, right] = grids[right][second]
+    else:
+        values, background = _combinations(config, obj, local, grids, grid_bg)
+    return values, background
+
+
+def _pair_blocks(config: RenderConfig) -> list[tuple[int, tuple[int, int | None]]]:
+    """(offset, (left axis, right axis or None for background)) of every pair, in a fixed order."""
+    pairs = [*itertools.combinations(range(len(config.axes)), 2), *((axis, None) for axis in range(len(config.axes)))]
+    blocks, offset = [], 0
+    for left, right in pairs:
+        blocks.append((offset, (left, right)))
+        offset += _pair_size(config, left, right)
+    return blocks
+
+
+def _pair_size(config: RenderConfig, left: int, right: int | None) -> int:
+    return config.grid_values * (config.grid_backgrounds if right is None else config.grid_values)
+
+
+def _combinations(
+    config: RenderConfig, obj: np.ndarray, local: np.ndarray, grids: list[np.ndarray], grid_bg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the (grid^axes x backgrounds) grid, distinct per object, from a generator seeded per object."""
+    radix = [config.grid_values] * len(grids) + [config.grid_backgrounds]
+    cells = int(np.prod(radix))
+    if config.combinations > cells:
+        raise ValueError(f"combinations ({config.combinations}) exceeds the {cells} points of the grid")
+    values = np.empty((len(local), len(grids)))
+    background = np.empty(len(local), dtype=np.int64)
+    for unique_obj in np.unique(obj):
+        rows = np.flatnonzero(obj == unique_obj)
+        rng = np.random.default_rng([config.seed, DESIGN_IDS["all"], int(unique_obj)])
+        points = rng.choice(cells, size=config.combinations, replace=False)[local[rows]]
+        digits = np.array(np.unravel_index(points, radix)).T
+        for axis, grid in enumerate(grids):
+            values[rows, axis] = grid[digits[:, axis]]
+        background[rows] = grid_bg[digits[:, -1]]
+    return values, background
+
+
+def _held_out(config: RenderConfig) -> np.ndarray:
+    """(classes x instances) True for instances kept out of training; same count per class, seeded per class."""
+    n = config.instances_per_class
+    count = round(config.held_out_fraction * n)
+    mask = np.zeros((n_classes(config), n), dtype=bool)
+    for label in range(n_classes(config)):
+        mask[label, np.random.default_rng([config.seed, 99, label]).permutation(n)[:count]] = True
+    return mask
