@@ -1,4 +1,4 @@
-"""`fovkit demo`: the built-in default job, the ImageNet-X analysis of the human baseline."""
+"""`fovkit demo`: the built-in default job: the ImageNet-X analysis of the human baseline and a small render."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import typer
 from fovkit.cli.imagenetx import print_summary
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.imagenetx.run import run_imagenetx
+from fovkit.render.job import run_render
+from fovkit.render.presets import load_render_config
+from fovkit.report.render import render_section
 
 
 def demo(
@@ -17,6 +20,7 @@ def demo(
         "results/demo"
     ),
 ) -> None:
-    """Run the ImageNet-X analysis of the human baseline (paper, appendix A.8) and write its report."""
-    run = run_imagenetx([], out, ImageNetXConfig(human=True), overwrite=True)
+    """Render the small single-factor dataset, analyse the human baseline on ImageNet-X, write one report."""
+    rendered = run_render(load_render_config("small"), out.parent / f"{out.name}-render")
+    run = run_imagenetx([], out, ImageNetXConfig(human=True), overwrite=True, extra_sections=[render_section(rendered)])
     print_summary(run)

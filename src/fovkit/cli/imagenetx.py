@@ -32,6 +32,7 @@ def imagenetx(
     bootstrap: Annotated[int | None, typer.Option(help="Bootstrap resamples for 95% intervals (0: none).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of the bootstrap.")] = None,
     config: Annotated[Path | None, typer.Option(help="TOML file with the same options; flags override it.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: one per core).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
 ) -> None:
@@ -46,7 +47,7 @@ def imagenetx(
         bootstrap=bootstrap,
         seed=seed,
     )
-    run = run_imagenetx(predictions or [], out, settings, groups, file_names, overwrite, progress=not quiet)
+    run = run_imagenetx(predictions or [], out, settings, groups, file_names, overwrite, workers, progress=not quiet)
     print_summary(run)
 
 

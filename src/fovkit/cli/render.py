@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from fovkit.render.design import design_sizes, n_classes
+from fovkit.render.job import run_render
 from fovkit.render.presets import load_render_config
 
 app = typer.Typer(help="Render synthetic datasets where pose, position, size, lighting and background vary.")
@@ -28,3 +30,21 @@ def plan(
         table.add_row(size.design, f"{size.per_object:,}", f"{size.total:,}")
     table.add_row("total", "", f"{sum(size.total for size in sizes):,}")
     Console().print(table)
+
+
+@app.command("run")
+def run(
+    config: Annotated[str, typer.Argument(help="TOML config file, or a preset name: paper, small.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder; an interrupted render resumes there.")],
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: one per core).")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Render CONFIG into Parquet shards (resumable), with manifest, contact sheets and render checks."""
+    result = run_render(load_render_config(config), out, workers=workers, progress=not quiet)
+    console = Console()
+    console.print(f"{len(result.dataset.samples):,} images in {out}")
+    problems = result.checks[(result.checks["blank"] > 0) | (result.checks["clipped"] > 0)]
+    if len(problems):
+        console.print(f"render checks: {len(problems)} classes have blank or clipped images (see render_checks.csv)")
+    for sheet in result.contact_sheets:
+        console.print(f"contact sheet: {sheet}")

@@ -14,6 +14,7 @@ from fovkit.imagenetx.annotations import load_factor_table
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.imagenetx.outputs import write_tables
 from fovkit.report import write_imagenetx_report
+from fovkit.report.html import Section
 from fovkit.runs import atomic_output_dir, write_run_record
 from fovkit.tables.prediction_files import expand_prediction_paths
 
@@ -34,7 +35,9 @@ def run_imagenetx(
     groups_csv: Path | None = None,
     file_names: Path | None = None,
     overwrite: bool = False,
+    workers: int | None = None,
     progress: bool = True,
+    extra_sections: Sequence[Section] = (),
 ) -> ImageNetXRun:
     """Analyse prediction files (and/or the human baseline) and write tables, plots, report and run record to `out`.
 
@@ -46,9 +49,9 @@ def run_imagenetx(
     groups = load_groups(groups_csv) if groups_csv else None
     table = load_factor_table(config.which_factor, config.partition, config.keep_prototypes)
     with atomic_output_dir(out, overwrite) as staging:
-        result = analyze_files(table, paths, config, groups, file_names, progress=progress)
+        result = analyze_files(table, paths, config, groups, file_names, workers, progress=progress)
         write_tables(result, staging)
-        write_imagenetx_report(result, staging)
+        write_imagenetx_report(result, staging, extra_sections=extra_sections)
         inputs = [*paths, *([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
         write_run_record(staging, "fovkit imagenetx", config, inputs)
     return ImageNetXRun(result, Path(out), Path(out) / "report.html")

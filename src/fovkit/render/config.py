@@ -32,7 +32,7 @@ class ScalarAxis(BaseModel):
 def default_axes() -> dict[str, ScalarAxis]:
     """The paper's four scalar factors: pose (yaw), position (horizontal), size and lighting colour (hue)."""
     return {
-        "pose": ScalarAxis(parameter="yaw", low=-180.0, high=180.0, canonical=0.0),
+        "pose": ScalarAxis(parameter="yaw", low=-180.0, high=180.0, canonical=36.0),
         "position": ScalarAxis(parameter="position_x", low=-0.5, high=0.5, canonical=0.0),
         "size": ScalarAxis(parameter="size", low=0.25, high=0.85, canonical=0.55),
         "lighting": ScalarAxis(parameter="light_hue", low=0.0, high=360.0, canonical=40.0),

@@ -1,0 +1,1 @@
+"""Synthetic factor datasets: procedural assets, scene rendering, factor designs and dataset shards."""
