@@ -76,7 +76,7 @@ def test_types_look_like_their_type():
 def test_registry_rejects_duplicates_and_names_close_matches():
     with pytest.raises(ValueError, match="already registered"):
         register_background("sky")(lambda rng, height, width: np.zeros((height, width, 3)))
-    with pytest.raises(InputError, match=r"closest: \['sky'\].*list_backgrounds"):
+    with pytest.raises(InputError, match=r"closest matches: \['sky'\].*list_backgrounds"):
         background("skyy", 0, 32)
 
 

@@ -19,9 +19,7 @@ Conventions shared by every asset (procedural or loaded from a folder):
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import hashlib
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +30,7 @@ import numpy as np
 import trimesh
 
 from fovkit.errors import InputError, preview
+from fovkit.registry import Registry
 from fovkit.runs import file_checksum
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb", ".stl")
@@ -62,50 +61,22 @@ class Part(NamedTuple):
 Builder = Callable[[np.random.Generator], list[Part]]
 """A procedural class: draws every proportion, count and colour from the generator, returns the parts."""
 
-_REGISTRY: dict[str, Builder] = {}
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_CLASSES: Registry[Builder] = Registry("asset class", "fovkit.render.assets.list_classes()", "class_name")
 
 
 def register_class(name: str) -> Callable[[Builder], Builder]:
-    """Decorator that registers a procedural class builder under `name`.
-
-    Args:
-        name: Lower-case class name (letters, digits, underscores), unique in the registry.
-
-    Returns:
-        A decorator that registers the builder and returns it unchanged.
-
-    """
-    if not _NAME.match(name):
-        raise ValueError(f"asset class names are lower-case identifiers like 'wine_glass'; got {name!r}")
-    if name in _REGISTRY:
-        raise ValueError(f"asset class {name!r} is already registered (by {_REGISTRY[name].__qualname__})")
-
-    def decorator(builder: Builder) -> Builder:
-        if name in _REGISTRY:
-            raise ValueError(f"asset class {name!r} is already registered (by {_REGISTRY[name].__qualname__})")
-        _REGISTRY[name] = builder
-        return builder
-
-    return decorator
+    """Decorator that registers a procedural class builder under `name` (a unique lower-case identifier)."""
+    return _CLASSES.register(name)
 
 
 def list_classes(pattern: str = "*") -> list[str]:
     """Sorted names of the registered procedural classes that match a shell-style `pattern` (e.g. `"b*"`)."""
-    return sorted(name for name in _REGISTRY if fnmatch.fnmatchcase(name, pattern))
+    return _CLASSES.names(pattern)
 
 
 def get_class(name: str) -> Builder:
     """The builder registered under `name`; an unknown name raises `InputError` naming the closest matches."""
-    try:
-        return _REGISTRY[name]
-    except (KeyError, TypeError):
-        close = difflib.get_close_matches(str(name), list(_REGISTRY), n=5, cutoff=0.5)
-        hint = f"closest matches: {preview(close)}; " if close else ""
-        raise InputError(
-            f"unknown asset class {name!r}; {hint}fovkit.render.assets.list_classes() lists all {len(_REGISTRY)}",
-            field="class_name",
-        ) from None
+    return _CLASSES.get(name)
 
 
 @dataclass(frozen=True, eq=False)

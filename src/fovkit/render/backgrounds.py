@@ -12,7 +12,6 @@ from `root/<type>/*.jpg|png` with the same call signature.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,30 +22,24 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fovkit.errors import InputError
+from fovkit.registry import Registry
 
 Generator = Callable[[np.random.Generator, int, int], np.ndarray]
 """A background generator: `(rng, height, width) -> (height, width, 3)` float image with values in [0, 1]."""
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
-_REGISTRY: dict[str, Generator] = {}
+_TYPES: Registry[Generator] = Registry("background type", "fovkit.render.backgrounds.list_backgrounds()", "background")
 
 
 def register_background(name: str) -> Callable[[Generator], Generator]:
     """Register a background generator under `name` (decorator); a name can be registered only once."""
-
-    def decorate(fn: Generator) -> Generator:
-        if name in _REGISTRY:
-            raise ValueError(f"background type {name!r} is already registered (by {_REGISTRY[name].__qualname__})")
-        _REGISTRY[name] = fn
-        return fn
-
-    return decorate
+    return _TYPES.register(name)
 
 
 def list_backgrounds(pattern: str = "*") -> list[str]:
     """Names of the registered background types that match the shell-style `pattern`, sorted."""
-    return sorted(name for name in _REGISTRY if fnmatch.fnmatchcase(name, pattern))
+    return _TYPES.names(pattern)
 
 
 def background(type: str, index: int, size: int | tuple[int, int], seed: int = 0) -> np.ndarray:
@@ -62,12 +55,7 @@ def background(type: str, index: int, size: int | tuple[int, int], seed: int = 0
         The image, cached per (type, index, size, seed); copy it before changing it.
 
     """
-    if type not in _REGISTRY:
-        close = difflib.get_close_matches(str(type), list(_REGISTRY), n=3)
-        raise InputError(
-            f"unknown background type {type!r}; closest: {close}; all: list_backgrounds() -> {list_backgrounds()}",
-            field="background",
-        )
+    _TYPES.get(type)
     if isinstance(index, bool) or not isinstance(index, int | np.integer) or index < 0:
         raise InputError(f"background index must be a non-negative integer, got {index!r}", field="index")
     height, width = _size(size)
@@ -77,7 +65,7 @@ def background(type: str, index: int, size: int | tuple[int, int], seed: int = 0
 @lru_cache(maxsize=256)
 def _cached(type: str, index: int, height: int, width: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng([zlib.crc32(type.encode()), index, seed & 0xFFFFFFFF, seed >> 32 & 0xFFFFFFFF])
-    image = np.asarray(_REGISTRY[type](rng, height, width), dtype=np.float32)
+    image = np.asarray(_TYPES.get(type)(rng, height, width), dtype=np.float32)
     if image.shape != (height, width, 3):
         raise ValueError(f"background generator {type!r} returned shape {image.shape}, expected {(height, width, 3)}")
     out = (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
