@@ -1,20 +1,30 @@
-"""Run independent tasks in local worker processes, results in task order, with a progress bar.
+"""Run independent tasks in local worker processes or as Ray tasks, results in task order, with a progress bar.
 
-Workers are forked, so they inherit what the parent prepared (tables, plans) without pickling it; only tasks and
-results cross process boundaries. With one worker, or where fork is unavailable, tasks run in the calling process.
+The local engine forks its workers, so they inherit what the parent prepared (tables, plans) without pickling it;
+only the function, tasks and results cross process boundaries. With one worker, or where fork is unavailable, tasks
+run in the calling process. The Ray engine runs each task as a Ray task on a local instance or a cluster; Ray workers
+inherit nothing, so there the function must be pure in its task (e.g. a `functools.partial` of a module-level
+function holding the shared arguments, which is shipped to the workers once).
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, Literal, TypeVar
 
 from rich.progress import Progress
 
+from fovkit.errors import InputError
+
 T = TypeVar("T")
 R = TypeVar("R")
+
+Engine = Literal["local", "ray"]
+ENGINES: tuple[Engine, ...] = ("local", "ray")
 
 
 def default_workers() -> int:
@@ -29,45 +39,142 @@ def map_ordered(
     description: str = "Working",
     weight: Callable[[T], int] = lambda task: 1,
     progress: bool = True,
+    engine: Engine = "local",
+    address: str | None = None,
 ) -> Iterator[R]:
-    """Start `function(task)` for every task in `workers` forked processes; iterate to get results in task order.
+    """Start `function(task)` for every task; iterate to get results in task order.
 
-    The workers start at once, so the caller can do other work before it iterates.
+    The tasks start at once, so the caller can do other work before it iterates.
 
     Args:
-        function: A module-level function (forked workers look it up by reference).
+        function: A module-level function, or a `functools.partial` of one. The local engine's forked workers
+            look it up by reference and see the parent's globals; Ray workers see only what it holds, so with
+            `engine="ray"` it must not read state the caller prepared in module globals.
         tasks: Small, picklable task descriptions.
-        workers: Processes to use (default: one per core); 1 runs each task inline while iterating.
+        workers: Tasks run at once (default: one per core); with the local engine 1 runs each task inline while
+            iterating. With Ray and an `address`, the default is as many as the cluster schedules.
         description: Label of the progress bar.
         weight: Units of progress each task stands for (e.g. files in a shard).
-        progress: Show the progress bar while iterating.
+        progress: Show the progress bar while iterating; it advances as tasks finish, in any order.
+        engine: `"local"` (forked processes) or `"ray"` (Ray tasks; needs `pip install 'fovkit[ray]'`).
+        address: Ray cluster to connect to (e.g. `"ray://head:10001"` or `"auto"`); by default a local Ray
+            instance with `workers` CPUs is started and shut down afterwards. Ignored by the local engine, and
+            when this process is already connected to Ray.
 
     Returns:
-        Iterator over the results; an exception in a task is raised from it, and the other tasks are cancelled.
+        Iterator over the results; an exception in a task is raised from it (a Ray task's original exception, not
+        Ray's wrapper), and the other tasks are cancelled.
 
     """
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; expected one of {list(ENGINES)}", field="engine")
+    if engine == "ray":
+        if not tasks:
+            return iter(())
+        batch = _RayBatch(function, tasks, workers, address)
+        return _ordered(batch.finished(), batch.close, tasks, description, weight, progress)
     count = min(workers or default_workers(), len(tasks))
     if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return _drain(map(function, tasks), None, tasks, description, weight, progress)
+        return _ordered(enumerate(map(function, tasks)), lambda: None, tasks, description, weight, progress)
     pool = multiprocessing.get_context("fork").Pool(count)
-    return _drain(pool.imap(function, tasks), pool, tasks, description, weight, progress)
+
+    def close() -> None:
+        pool.terminate()
+        pool.join()
+
+    return _ordered(enumerate(pool.imap(function, tasks)), close, tasks, description, weight, progress)
 
 
-def _drain(
-    results: Iterator[R],
-    pool: multiprocessing.pool.Pool | None,
+def _ordered(
+    finished: Iterator[tuple[int, R]],
+    close: Callable[[], None],
     tasks: Sequence[T],
     description: str,
     weight: Callable[[T], int],
     progress: bool,
 ) -> Iterator[R]:
+    """Advance the bar as `(index, result)` pairs arrive in any order; yield results in task order; then `close`."""
     try:
         with Progress(disable=not (progress and tasks)) as bar:
             task_id = bar.add_task(description, total=sum(weight(task) for task in tasks))
-            for task, result in zip(tasks, results, strict=True):
-                bar.advance(task_id, weight(task))
-                yield result
+            waiting: dict[int, R] = {}
+            next_index = 0
+            for index, result in finished:
+                bar.advance(task_id, weight(tasks[index]))
+                waiting[index] = result
+                while next_index in waiting:
+                    yield waiting.pop(next_index)
+                    next_index += 1
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        close()
+
+
+class _RayBatch:
+    """Tasks submitted to Ray at construction (at most `workers` in flight); `finished` yields them as they end."""
+
+    def __init__(self, function: Callable[[Any], Any], tasks: Sequence[Any], workers: int | None, address: str | None):
+        try:
+            import ray
+        except ImportError:
+            raise InputError(
+                "the Ray engine needs the ray package: install it with pip install 'fovkit[ray]'", field="engine"
+            ) from None
+        self._ray = ray
+        self._started = not ray.is_initialized()
+        self._running: dict[Any, int] = {}
+        if self._started:
+            if address:
+                try:
+                    ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+                except ConnectionError as error:
+                    raise InputError(
+                        f"cannot reach a Ray cluster at {address!r} ({error}); start one with `ray start --head` "
+                        "or leave out --address to start a local instance",
+                        field="address",
+                    ) from error
+            else:
+                ray.init(
+                    address="local",
+                    num_cpus=min(workers or default_workers(), len(tasks)),
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    logging_level=logging.WARNING,
+                )
+        try:
+            self._call = ray.remote(_call)
+            self._function = ray.put(function)
+            self._queue = iter(enumerate(tasks))
+            self._limit = workers or len(tasks)
+            self._submit()
+        except BaseException:
+            self.close()
+            raise
+
+    def _submit(self) -> None:
+        for index, task in itertools.islice(self._queue, max(self._limit - len(self._running), 0)):
+            self._running[self._call.remote(self._function, task)] = index
+
+    def finished(self) -> Iterator[tuple[int, Any]]:
+        """`(task index, result)` in the order tasks finish; a failed task raises its original exception."""
+        while self._running:
+            (done,), _ = self._ray.wait(list(self._running), num_returns=1)
+            index = self._running.pop(done)
+            try:
+                result = self._ray.get(done)
+            except self._ray.exceptions.RayTaskError as error:
+                raise error.cause from error
+            self._submit()
+            yield index, result
+
+    def close(self) -> None:
+        """Cancel unfinished tasks; shut Ray down (or disconnect) if this batch started it."""
+        for ref in self._running:
+            self._ray.cancel(ref)
+        self._running.clear()
+        if self._started:
+            self._ray.shutdown()
+
+
+def _call(function: Callable[[Any], Any], task: Any) -> Any:
+    """The Ray task: apply the shipped function to one task."""
+    return function(task)

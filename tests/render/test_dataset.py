@@ -135,3 +135,25 @@ def test_killed_render_resumes_to_identical_bytes(tiny_run, tmp_path: Path):
     resumed = json.loads((out / "manifest.json").read_text())
     assert resumed["shards"] == tiny_run.dataset.manifest["shards"]
     assert not list(out.glob(".*partial"))
+
+
+def test_ray_engine_renders_identical_shards(tiny_run, tmp_path: Path):
+    pytest.importorskip("ray")
+    from typer.testing import CliRunner
+
+    from fovkit.cli.main import app
+
+    config_file = tmp_path / "tiny.toml"
+    config_file.write_text(
+        "\n".join(
+            f"{key} = {json.dumps(value)}"
+            for key, value in TINY.model_dump(mode="json", exclude={"axes"}).items()
+            if value is not None
+        )
+    )
+    out = tmp_path / "ray"
+    command = ["render", "run", str(config_file), "--out", str(out), "--workers", "2", "--engine", "ray", "--quiet"]
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["shards"] == tiny_run.dataset.manifest["shards"]

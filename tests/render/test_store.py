@@ -84,3 +84,15 @@ def test_plan_command_prints_the_paper_counts():
     for count in ("1,158,300", "3,148,200", "2,700,000", "7,006,500"):
         assert count in result.output
     assert CliRunner().invoke(app, ["render", "plan", "no-such-preset"]).exit_code == 2
+
+
+def test_hugging_face_parquet_loader_decodes_the_image_column(dataset: RenderedDataset, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import datasets
+
+    files = [str(dataset.folder / shard["name"]) for shard in dataset.manifest["shards"]]
+    loaded = datasets.load_dataset("parquet", data_files=files, split="train", cache_dir=str(tmp_path))
+    assert isinstance(loaded.features["image"], datasets.Image)
+    assert loaded[0]["image"].size == (32, 32)
+    assert len(loaded) == len(dataset.samples) and loaded[0]["class_name"] == "bottle"

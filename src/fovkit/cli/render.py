@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from fovkit.errors import InputError
 from fovkit.render.design import design_sizes, n_classes
 from fovkit.render.job import run_render
 from fovkit.render.presets import load_render_config
@@ -36,11 +37,24 @@ def plan(
 def run(
     config: Annotated[str, typer.Argument(help="TOML config file, or a preset name: paper, small.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder; an interrupted render resumes there.")],
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: one per core).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Shards rendered at once (default: one per core, or the Ray cluster's).")
+    ] = None,
+    engine: Annotated[
+        Literal["local", "ray"], typer.Option(help="Forked local processes, or Ray tasks (pip install 'fovkit[ray]').")
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster to use with --engine ray, e.g. ray://head:10001 (default: start one here)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Render CONFIG into Parquet shards (resumable), with manifest, contact sheets and render checks."""
-    result = run_render(load_render_config(config), out, workers=workers, progress=not quiet)
+    if address and engine != "ray":
+        raise InputError("--address names a Ray cluster; add --engine ray", field="address")
+    result = run_render(
+        load_render_config(config), out, workers=workers, progress=not quiet, engine=engine, address=address
+    )
     console = Console()
     console.print(f"{len(result.dataset.samples):,} images in {out}")
     problems = result.checks[(result.checks["blank"] > 0) | (result.checks["clipped"] > 0)]

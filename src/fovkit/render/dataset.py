@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fovkit.engine import map_ordered
+from fovkit.engine import Engine, map_ordered
 from fovkit.errors import InputError
 from fovkit.render.config import RenderConfig
 from fovkit.render.design import design_sizes, design_table
@@ -87,12 +88,16 @@ def shard_table(config: RenderConfig, task: ShardTask) -> pa.Table:
     images, checks = scene.render_rows(frame)
     frame = pd.concat([frame, checks], axis=1)
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    image = pa.StructArray.from_arrays(
-        [pa.array(images, type=pa.binary()), pa.array(frame["sample_id"] + "." + scene.extension)],
-        names=["bytes", "path"],
-    )
+    table = table.cast(pa.schema([_plain_string(field) for field in table.schema]))
+    paths = pa.array((frame["sample_id"] + "." + scene.extension).to_numpy(dtype=object), type=pa.string())
+    image = pa.StructArray.from_arrays([pa.array(images, type=pa.binary()), paths], names=["bytes", "path"])
     table = table.append_column("image", image)
     return table.replace_schema_metadata({b"huggingface": json.dumps(_hf_features(table.schema)).encode()})
+
+
+def _plain_string(field: pa.Field) -> pa.Field:
+    """Strings as `string` (not `large_string`), the type Hugging Face `datasets` features map to."""
+    return field.with_type(pa.string()) if pa.types.is_large_string(field.type) else field
 
 
 _SCENES: dict[str, SceneRenderer] = {}
@@ -127,35 +132,44 @@ def _hf_features(schema: pa.Schema) -> dict:
 
 
 def render_dataset(
-    config: RenderConfig, out_dir: Path, workers: int | None = None, progress: bool = True
+    config: RenderConfig,
+    out_dir: Path,
+    workers: int | None = None,
+    progress: bool = True,
+    engine: Engine = "local",
+    address: str | None = None,
 ) -> list[ShardRecord]:
     """Render every shard of `config` into `out_dir` (resuming), then write the manifest.
 
     The folder's `config.json` pins the config: resuming with a different config is refused.
+
+    Args:
+        config: What to render.
+        out_dir: Dataset folder; with Ray on a cluster it must be a path every node shares.
+        workers: Shards rendered at once (default: one per core, or what the Ray cluster schedules).
+        progress: Show a progress bar.
+        engine: `"local"` (forked processes) or `"ray"` (Ray tasks).
+        address: Ray cluster to connect to; by default the Ray engine starts a local instance.
+
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _pin_config(config, out_dir)
     tasks = shard_tasks(config)
-    _SHARED["job"] = (config, out_dir)
-    try:
-        records = list(
-            map_ordered(
-                _render_task, tasks, workers, "Rendering", weight=lambda task: task.stop - task.start, progress=progress
-            )
+    records = list(
+        map_ordered(
+            partial(render_shard, config, out_dir=out_dir),
+            tasks,
+            workers,
+            "Rendering",
+            weight=lambda task: task.stop - task.start,
+            progress=progress,
+            engine=engine,
+            address=address,
         )
-    finally:
-        _SHARED.clear()
+    )
     write_manifest(config, out_dir, records)
     return records
-
-
-_SHARED: dict[str, tuple[RenderConfig, Path]] = {}
-
-
-def _render_task(task: ShardTask) -> ShardRecord:
-    config, out_dir = _SHARED["job"]
-    return render_shard(config, task, out_dir)
 
 
 def _pin_config(config: RenderConfig, out_dir: Path) -> None:

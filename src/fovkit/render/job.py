@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from fovkit.engine import Engine
 from fovkit.render.config import RenderConfig
 from fovkit.render.contact import contact_sheet
 from fovkit.render.dataset import render_dataset
@@ -22,9 +23,19 @@ class RenderRun:
     checks: pd.DataFrame
 
 
-def run_render(config: RenderConfig, out: Path, workers: int | None = None, progress: bool = True) -> RenderRun:
-    """Render every missing shard of `config` into `out`, then write contact sheets and `render_checks.csv`."""
-    render_dataset(config, out, workers=workers, progress=progress)
+def run_render(
+    config: RenderConfig,
+    out: Path,
+    workers: int | None = None,
+    progress: bool = True,
+    engine: Engine = "local",
+    address: str | None = None,
+) -> RenderRun:
+    """Render every missing shard of `config` into `out`, then write contact sheets and `render_checks.csv`.
+
+    `engine` and `address` choose where shards render: forked local processes, or Ray tasks (see `render_dataset`).
+    """
+    render_dataset(config, out, workers=workers, progress=progress, engine=engine, address=address)
     dataset = RenderedDataset.open(out)
     sheets = [contact_sheet(dataset, design, Path(out) / f"contact_{design}.png") for design in config.designs]
     checks = render_checks(dataset.samples)
