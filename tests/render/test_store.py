@@ -96,3 +96,19 @@ def test_hugging_face_parquet_loader_decodes_the_image_column(dataset: RenderedD
     assert isinstance(loaded.features["image"], datasets.Image)
     assert loaded[0]["image"].size == (32, 32)
     assert len(loaded) == len(dataset.samples) and loaded[0]["class_name"] == "bottle"
+
+
+def test_export_command(dataset: RenderedDataset, tmp_path: Path):
+    runner = CliRunner()
+    out = tmp_path / "folder"
+    result = runner.invoke(app, ["render", "export", str(dataset.folder), "--out", str(out), "--varies", "size"])
+    assert result.exit_code == 0, result.output
+    assert len(list(out.rglob("*.png"))) == len(dataset.select(varies=["size"]))
+    tars = tmp_path / "tars"
+    result = runner.invoke(
+        app, ["render", "export", str(dataset.folder), "--out", str(tars), "--format", "webdataset", "--split", "train"]
+    )
+    assert result.exit_code == 0, result.output
+    assert list(tars.glob("*.tar"))
+    result = runner.invoke(app, ["render", "export", str(dataset.folder), "--out", str(out), "--varies", "colour"])
+    assert result.exit_code == 2 and "unknown factors" in result.output

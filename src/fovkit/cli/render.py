@@ -13,6 +13,7 @@ from fovkit.errors import InputError
 from fovkit.render.design import design_sizes, n_classes
 from fovkit.render.job import run_render
 from fovkit.render.presets import load_render_config
+from fovkit.render.store import RenderedDataset, export_imagefolder, export_webdataset
 
 app = typer.Typer(help="Render synthetic datasets where pose, position, size, lighting and background vary.")
 
@@ -62,3 +63,26 @@ def run(
         console.print(f"render checks: {len(problems)} classes have blank or clipped images (see render_checks.csv)")
     for sheet in result.contact_sheets:
         console.print(f"contact sheet: {sheet}")
+
+
+@app.command("export")
+def export(
+    dataset: Annotated[Path, typer.Argument(help="A folder written by `fovkit render run`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    format: Annotated[Literal["imagefolder", "webdataset"], typer.Option(help="Layout to write.")] = "imagefolder",
+    varies: Annotated[
+        list[str] | None, typer.Option(help="Keep images where these factors vary, rest canonical.")
+    ] = None,
+    design: Annotated[str | None, typer.Option(help="Keep one design (single, paired, all).")] = None,
+    split: Annotated[str | None, typer.Option(help="Keep one split (train, held_out).")] = None,
+) -> None:
+    """Export (a selection of) a rendered dataset as an ImageFolder tree or WebDataset tar shards."""
+    rendered = RenderedDataset.open(dataset)
+    factors = varies or rendered.config.factors
+    rows = rendered.select(varies=factors, others_canonical=bool(varies), design=design, split=split)
+    if format == "imagefolder":
+        count = export_imagefolder(rendered, rows, out)
+    else:
+        count = len(rows)
+        export_webdataset(rendered, rows, out)
+    Console().print(f"exported {count:,} images to {out} ({format})")
