@@ -101,16 +101,17 @@ def test_same_config_gives_identical_bytes_and_changed_config_is_refused(tiny_ru
         render_dataset(TINY.model_copy(update={"seed": 5}), tmp_path / "again", workers=1, progress=False)
 
 
+def tiny_toml(folder: Path) -> Path:
+    """TINY as a TOML file (its axes are the defaults, so they are left out)."""
+    path = folder / "tiny.toml"
+    settings = TINY.model_dump(mode="json", exclude={"axes"}).items()
+    path.write_text("\n".join(f"{key} = {json.dumps(value)}" for key, value in settings if value is not None))
+    return path
+
+
 def test_killed_render_resumes_to_identical_bytes(tiny_run, tmp_path: Path):
     out = tmp_path / "killed"
-    config_file = tmp_path / "tiny.toml"
-    config_file.write_text(
-        "\n".join(
-            f"{key} = {json.dumps(value)}"
-            for key, value in TINY.model_dump(mode="json", exclude={"axes"}).items()
-            if value is not None
-        )
-    )
+    config_file = tiny_toml(tmp_path)
     command = [
         sys.executable,
         "-m",
@@ -138,19 +139,11 @@ def test_killed_render_resumes_to_identical_bytes(tiny_run, tmp_path: Path):
 
 
 def test_ray_engine_renders_identical_shards(tiny_run, tmp_path: Path):
-    pytest.importorskip("ray")
     from typer.testing import CliRunner
 
     from fovkit.cli.main import app
 
-    config_file = tmp_path / "tiny.toml"
-    config_file.write_text(
-        "\n".join(
-            f"{key} = {json.dumps(value)}"
-            for key, value in TINY.model_dump(mode="json", exclude={"axes"}).items()
-            if value is not None
-        )
-    )
+    config_file = tiny_toml(tmp_path)
     out = tmp_path / "ray"
     command = ["render", "run", str(config_file), "--out", str(out), "--workers", "2", "--engine", "ray", "--quiet"]
     result = CliRunner().invoke(app, command)
