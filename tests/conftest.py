@@ -1,6 +1,12 @@
-"""Shared fixtures: the shipped annotations and small synthetic prediction files in the reference format."""
+"""Shared fixtures: the shipped annotations, synthetic prediction files and a tiny rendered dataset."""
 
 from __future__ import annotations
+
+import os
+
+# One torch/BLAS thread per test process (pytest-xdist runs one process per core): stable and fastest here.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 from pathlib import Path
 
@@ -9,8 +15,26 @@ import pytest
 
 from fovkit.imagenetx.annotations import load_factor_table, sample_universe
 from fovkit.imagenetx.synthetic import write_synthetic_predictions
+from fovkit.render.config import RenderConfig
+from fovkit.render.job import run_render
+from fovkit.render.store import RenderedDataset
 from fovkit.tables import FactorTable
 from fovkit.tables.alignment import SampleUniverse
+
+# Three classes, five instances (one held out per class), single and all-factor designs: 630 images at 32 px.
+TINY_STUDY = RenderConfig(
+    classes=["mug", "car", "chair"],
+    instances_per_class=5,
+    image_size=32,
+    designs=("single", "all"),
+    single_values=5,
+    grid_values=3,
+    combinations=12,
+    backgrounds_per_type=2,
+    grid_backgrounds=4,
+    shard_size=200,
+    samples=1,
+)
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +59,9 @@ def prediction_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def prediction_frame(prediction_dir: Path) -> pd.DataFrame:
     """The first synthetic model's CSV as a DataFrame."""
     return pd.read_csv(prediction_dir / "model_0000.csv")
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory: pytest.TempPathFactory) -> RenderedDataset:
+    """TINY_STUDY rendered once per test session (a few seconds)."""
+    return run_render(TINY_STUDY, tmp_path_factory.mktemp("tiny-study") / "data", workers=1, progress=False).dataset
