@@ -17,7 +17,19 @@ from pydantic import BaseModel
 
 from fovkit.errors import InputError
 
-RECORD_PACKAGES = ("fovkit", "numpy", "pandas", "pyarrow", "scipy", "imagenet-x", "torch", "sentence-transformers")
+RECORD_PACKAGES = (
+    "fovkit",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "imagenet-x",
+    "torch",
+    "torchvision",
+    "timm",
+    "open_clip_torch",
+    "sentence-transformers",
+)
 
 
 @contextmanager
@@ -66,14 +78,17 @@ def package_versions(names: Iterable[str] = RECORD_PACKAGES) -> dict[str, str]:
     return versions
 
 
-def write_run_record(folder: Path, command: str, config: BaseModel, inputs: Iterable[Path] = ()) -> Path:
-    """Write `run.json`: command, typed config, package versions, and the SHA-256 of every input file."""
+def write_run_record(
+    folder: Path, command: str, config: BaseModel, inputs: Iterable[Path] = (), extra: dict | None = None
+) -> Path:
+    """Write `run.json`: command, typed config, package versions, the SHA-256 of every input file, and `extra`."""
     record = {
         "command": command,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": config.model_dump(mode="json"),
         "versions": package_versions(),
         "inputs": {str(path): file_checksum(path) for path in inputs},
+        **(extra or {}),
     }
     path = Path(folder) / "run.json"
     path.write_text(json.dumps(record, indent=2) + "\n")

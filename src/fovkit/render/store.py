@@ -68,6 +68,12 @@ class RenderedDataset:
             parts.append(frame)
         return pd.concat(parts, ignore_index=True)
 
+    @cached_property
+    def class_names(self) -> list[str]:
+        """Class names by label number."""
+        names = self.samples.drop_duplicates("label").set_index("label")["class_name"].sort_index()
+        return names.tolist()
+
     def factor_table(self, designs: Sequence[str] | None = None) -> FactorTable:
         """The samples as a FactorTable: scalar factors with their canonical values, background as `type/index`."""
         frame = self.samples if designs is None else self.samples[self.samples["design"].isin(designs)]

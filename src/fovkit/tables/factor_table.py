@@ -62,12 +62,19 @@ class FactorTable:
         unknown = [name for name in chosen if name not in specs]
         if unknown:
             raise InputError(f"unknown factors {preview(unknown)}; known: {self.factor_names}", path=self.source)
-        columns = [self.frame[name].to_numpy() != specs[name].canonical for name in chosen]
+        columns = [_differs(self.frame[name].to_numpy(), specs[name]) for name in chosen]
         return np.stack(columns, axis=1) if columns else np.zeros((len(self), 0), dtype=bool)
 
     def subset(self, mask: np.ndarray) -> FactorTable:
         """Rows where `mask` is True, in the same order."""
         return FactorTable(self.frame.loc[mask].reset_index(drop=True), self.factors, self.source)
+
+
+def _differs(values: np.ndarray, spec: FactorSpec) -> np.ndarray:
+    """True where a value is not the canonical one; scalars compare with a tolerance for floating-point grids."""
+    if spec.kind == "scalar":
+        return ~np.isclose(values.astype(float), float(spec.canonical), rtol=1e-9, atol=1e-9)
+    return values != spec.canonical
 
 
 def _validate(frame: pd.DataFrame, factors: tuple[FactorSpec, ...], source: str) -> None:

@@ -1,0 +1,151 @@
+"""One entry point for every backbone: `load_backbone('<source>:<model>', weights, seed)`, plus listing and saving."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from fovkit.errors import InputError
+from fovkit.models import adapters
+from fovkit.models.adapters import WeightsSpec, make_backbone
+from fovkit.models.base import Backbone
+from fovkit.models.builtin import BUILTIN_PREPROCESSING, BUILTINS
+from fovkit.models.weights import (
+    SAFETENSORS_SUFFIX,
+    TORCH_SUFFIXES,
+    load_into,
+    read_card,
+    read_state_dict,
+    seeded,
+    state_digest,
+    write_card,
+    write_state_dict,
+)
+
+DEFAULT_SOURCE = "fovkit"
+
+
+def _load_builtin(model: str, weights: WeightsSpec, seed: int) -> Backbone:
+    """A fovkit network: random init for None or "random", else a trunk state_dict saved by `save_backbone`."""
+    build = BUILTINS.get(model)
+    card_id = f"{DEFAULT_SOURCE}:{model}"
+    preprocessing = BUILTIN_PREPROCESSING
+    if isinstance(weights, Path):
+        record = read_card(weights)
+        if record is not None:
+            if record.get("id") != card_id:
+                raise InputError(
+                    f"the checkpoint was saved from {record.get('id')!r}, not {card_id!r}; load it under that name",
+                    path=weights,
+                    field="weights",
+                )
+            preprocessing = record["preprocessing"]
+    with seeded(seed):
+        trunk = build(input_size=preprocessing.input_size)
+    if isinstance(weights, Path):
+        load_into(trunk, read_state_dict(weights), weights)
+    label = weights if isinstance(weights, Path) else "random"
+    return make_backbone(trunk, card_id, DEFAULT_SOURCE, preprocessing, trunk.feature_dim, label, seed)
+
+
+LOADERS: dict[str, Callable[[str, WeightsSpec, int], Backbone]] = {
+    DEFAULT_SOURCE: _load_builtin,
+    "timm": adapters.load_timm,
+    "open_clip": adapters.load_open_clip,
+    "torchvision": adapters.load_torchvision,
+}
+
+
+def load_backbone(name: str, weights: str | Path | None = None, seed: int = 0) -> Backbone:
+    """A backbone by name, offline, in eval mode.
+
+    Args:
+        name: `<source>:<model>` with source `fovkit` (the default when there is no prefix), `timm`, `open_clip` or
+            `torchvision`, e.g. `resnet_small`, `timm:resnet50.a1_in1k`, `open_clip:ViT-B-32/laion2b_s34b_b79k`,
+            `torchvision:resnet18`.
+        weights: None for the source's pretrained weights, read only from the local cache of timm (Hugging Face
+            hub), open_clip or torchvision (torch hub), and random init for built-ins; `"random"` for random init
+            seeded by `seed`; or the path of a checkpoint (a state_dict as .safetensors/.pt/.pth; for built-ins one
+            written by `save_backbone`, whose card restores the preprocessing).
+        seed: Seed of the random init; the global torch RNG is left untouched.
+
+    Returns:
+        The backbone; its card records id, preprocessing, feature width, weights source and digest.
+
+    Raises:
+        InputError: For an unknown source or model (with the closest names), weights missing from the local
+            cache (with how to provide them), or a checkpoint that does not fit the architecture.
+
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(f"a backbone name is a non-empty string like 'timm:resnet18', got {name!r}", field="name")
+    source, separator, model = name.strip().partition(":")
+    if not separator:
+        source, model = DEFAULT_SOURCE, source
+    if source not in LOADERS:
+        raise InputError(
+            f"unknown backbone source {source!r} in {name!r}; sources: {', '.join(LOADERS)} "
+            f"(write '<source>:<model>', e.g. 'timm:resnet18')",
+            field="name",
+        )
+    if not model:
+        raise InputError(f"{name!r} names no model after '{source}:'", field="name")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputError(f"seed must be an integer, got {seed!r}", field="seed")
+    return LOADERS[source](model, _weights_spec(weights), seed)
+
+
+def _weights_spec(weights: str | Path | None) -> WeightsSpec:
+    if weights is None or weights == "random":
+        return weights
+    if not isinstance(weights, str | Path):
+        raise InputError(
+            f"weights must be None, 'random' or a file path, got {type(weights).__name__}", field="weights"
+        )
+    path = Path(weights).expanduser()
+    if not path.is_file():
+        raise InputError(
+            f"no checkpoint file at {str(weights)!r}; weights must be None (the source's pretrained weights from the "
+            "local cache), 'random', or the path of a .safetensors/.pt/.pth state_dict",
+            field="weights",
+        )
+    return path
+
+
+def list_backbones(pattern: str = "*") -> list[str]:
+    """Built-in backbones matching the shell-style `pattern`, as `fovkit:<name>`.
+
+    The other sources list their own models: `timm.list_models()` (and `timm.list_pretrained()` for weights),
+    `open_clip.list_models()` (and `open_clip.list_pretrained()` for `ARCH/TAG` names) and
+    `torchvision.models.list_models(module=torchvision.models)`.
+    """
+    return [f"{DEFAULT_SOURCE}:{name}" for name in BUILTINS.names(pattern.removeprefix(f"{DEFAULT_SOURCE}:"))]
+
+
+def save_backbone(backbone: Backbone, path: str | Path) -> Path:
+    """Write the trunk's state_dict and, beside it, the card as `<stem>.card.json`; return the checkpoint path.
+
+    A path without a suffix gets `.safetensors` (or `.pt` when safetensors is not installed). `load_backbone(card.id,
+    weights=path)` restores the backbone. The saved card records the file and the digest of the weights as saved,
+    so a trained backbone gets a new identity.
+    """
+    if not isinstance(backbone, Backbone):
+        raise InputError(f"expected a fovkit Backbone, got {type(backbone).__name__}", field="backbone")
+    path = Path(path).expanduser()
+    has_safetensors = importlib.util.find_spec("safetensors") is not None
+    if not path.suffix:
+        path = path.with_suffix(SAFETENSORS_SUFFIX if has_safetensors else ".pt")
+    if path.suffix not in (SAFETENSORS_SUFFIX, *TORCH_SUFFIXES) or (
+        path.suffix == SAFETENSORS_SUFFIX and not has_safetensors
+    ):
+        raise InputError(
+            f"cannot write a checkpoint with suffix {path.suffix!r}; use .safetensors (needs the safetensors package) "
+            "or .pt",
+            path=path,
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_state_dict(backbone.trunk.state_dict(), path)
+    write_card(replace(backbone.card, weights=str(path), weights_digest=state_digest(backbone.trunk)), path)
+    return path

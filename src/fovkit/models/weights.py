@@ -1,0 +1,174 @@
+"""Weights plumbing shared by the adapters: seeded init, checkpoint files, digests and the local download caches."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from fovkit.errors import InputError, preview
+from fovkit.models.base import ModelCard, Preprocessing
+
+SAFETENSORS_SUFFIX = ".safetensors"
+TORCH_SUFFIXES = (".pt", ".pth", ".bin")
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run the block with torch's CPU generator seeded by `seed`, leaving the global RNG state as it was."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def state_digest(module: nn.Module) -> str:
+    """First 16 hex characters of SHA-256 over the module's state_dict (names, dtypes, shapes, bytes) in key order."""
+    digest = hashlib.sha256()
+    for name, tensor in module.state_dict().items():
+        value = tensor.detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{name}|{value.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(value.view(torch.uint8).numpy())
+    return digest.hexdigest()[:16]
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """Tensors of a checkpoint file (.safetensors, or .pt/.pth/.bin read with `weights_only`).
+
+    A `{"state_dict": ...}` or `{"model": ...}` wrapper and a `module.` prefix on every key (DistributedDataParallel)
+    are removed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("checkpoint file not found; pass an existing .safetensors/.pt/.pth file", path=path)
+    try:
+        if path.suffix == SAFETENSORS_SUFFIX:
+            from safetensors.torch import load_file
+
+            state = load_file(path, device="cpu")
+        else:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise InputError(f"cannot read the checkpoint ({type(error).__name__}: {error})", path=path) from error
+    for wrapper in ("state_dict", "model"):
+        if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
+            state = state[wrapper]
+    if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
+        raise InputError("the file holds no state_dict (a mapping of names to tensors)", path=path)
+    if state and all(key.startswith("module.") for key in state):
+        state = {key.removeprefix("module."): value for key, value in state.items()}
+    return state
+
+
+def write_state_dict(state: dict[str, torch.Tensor], path: Path) -> None:
+    """Write tensors as safetensors (suffix .safetensors) or with torch.save (.pt/.pth/.bin)."""
+    tensors, storages = {}, set()
+    for name, tensor in state.items():
+        value = tensor.detach().cpu().contiguous()
+        pointer = value.untyped_storage().data_ptr()
+        # safetensors refuses tensors that share memory (tied weights): give each its own copy.
+        tensors[name] = value.clone() if pointer in storages else value
+        storages.add(pointer)
+    if path.suffix == SAFETENSORS_SUFFIX:
+        from safetensors.torch import save_file
+
+        save_file(tensors, path)
+    else:
+        torch.save(tensors, path)
+
+
+def load_into(module: nn.Module, state: dict[str, torch.Tensor], path: str | Path, skip: Iterable[str] = ()) -> None:
+    """Strictly load `state` into `module`, ignoring keys under the `skip` prefixes; mismatches raise InputError."""
+    skip = tuple(skip)
+    state = {key: value for key, value in state.items() if not (skip and key.startswith(skip))}
+    expected = module.state_dict()
+    missing = [key for key in expected if key not in state]
+    unexpected = [key for key in state if key not in expected]
+    wrong = [key for key in expected if key in state and state[key].shape != expected[key].shape]
+    if missing or unexpected or wrong:
+        parts = [
+            f"{label} {preview(keys)}"
+            for label, keys in (("missing keys", missing), ("unexpected keys", unexpected), ("wrong shapes", wrong))
+            if keys
+        ]
+        raise InputError(
+            f"the checkpoint does not fit this architecture ({'; '.join(parts)}); was it saved from another model?",
+            path=path,
+            field="weights",
+        )
+    module.load_state_dict(state)
+
+
+def card_path(weights_path: str | Path) -> Path:
+    """The JSON file beside a checkpoint that holds its ModelCard: `model.safetensors` -> `model.card.json`."""
+    return Path(weights_path).with_suffix(".card.json")
+
+
+def write_card(card: ModelCard, weights_path: Path) -> Path:
+    """Write the card as JSON beside the checkpoint and return its path."""
+    target = card_path(weights_path)
+    target.write_text(json.dumps(card.to_dict(), indent=2) + "\n")
+    return target
+
+
+def read_card(weights_path: str | Path) -> dict | None:
+    """The card saved beside a checkpoint as a dict (preprocessing as a Preprocessing), or None when there is none."""
+    path = card_path(weights_path)
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text())
+        spec = record["preprocessing"]
+        record["preprocessing"] = Preprocessing(
+            input_size=int(spec["input_size"]),
+            mean=tuple(float(value) for value in spec["mean"]),
+            std=tuple(float(value) for value in spec["std"]),
+            interpolation=spec["interpolation"],
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise InputError(f"the model card is not valid JSON from save_backbone ({error})", path=path) from error
+    if record["preprocessing"].interpolation not in ("bilinear", "bicubic"):
+        raise InputError("interpolation must be 'bilinear' or 'bicubic'", path=path, field="preprocessing")
+    return record
+
+
+def hf_hub_cache() -> Path:
+    """The Hugging Face hub cache as `huggingface_hub` resolves it, read from the environment at call time."""
+    for variable in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        if os.environ.get(variable):
+            return Path(os.environ[variable]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "huggingface" / "hub"
+
+
+def torch_hub_checkpoints() -> Path:
+    """The folder where torch.hub (torchvision, timm URL weights) keeps downloaded checkpoints."""
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def cached_hf_file(repo: str, filenames: Iterable[str]) -> Path | None:
+    """The first of `filenames` present in the local Hugging Face cache for `repo` (`org/name[@revision]`)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    repo_id, _, revision = repo.partition("@")
+    for filename in filenames:
+        found = try_to_load_from_cache(repo_id, filename, cache_dir=hf_hub_cache(), revision=revision or None)
+        if isinstance(found, str) and Path(found).is_file():
+            return Path(found)
+    return None
+
+
+def safe_alternatives(filename: str) -> list[str]:
+    """`filename` preceded by the safetensors names that timm and open_clip look for first."""
+    special = {"pytorch_model.bin": "model.safetensors", "open_clip_pytorch_model.bin": "open_clip_model.safetensors"}
+    if filename in special:
+        return [special[filename], filename]
+    if filename.endswith((".bin", ".pth")):
+        return [filename.rsplit(".", 1)[0] + SAFETENSORS_SUFFIX, filename]
+    return [filename]

@@ -1,0 +1,1 @@
+"""Protocols that turn backbones into classifiers and run the paper's experiments."""

@@ -1,0 +1,98 @@
+"""Resolve a backbone spec, including fovkit's offline default: a small CNN pretrained on renders of other classes.
+
+`fovkit:default` needs no download: the first use renders the `pretrain` preset (27 catalog classes the `study`
+preset does not evaluate, every factor varying), trains `fovkit:resnet_small` on it with the finetuning protocol and
+caches the weights under `<cache>/backbones/`; later uses load them. The run resumes if interrupted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from fovkit.cache import cache_dir
+from fovkit.models import Backbone, Classifier, load_backbone, save_backbone
+from fovkit.protocols.config import DEFAULT_BACKBONE, BackboneSpec
+from fovkit.protocols.data import load_images
+from fovkit.protocols.finetune import FinetuneConfig, finetune, predict_logits
+from fovkit.render.config import RenderConfig
+from fovkit.render.design import n_classes
+from fovkit.render.job import run_render
+from fovkit.render.presets import load_render_config
+from fovkit.render.store import RenderedDataset
+
+WEIGHTS = "backbone.safetensors"
+
+
+class PretrainConfig(BaseModel):
+    """How the default backbone is made: the renders, the architecture and the training schedule."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    render: RenderConfig = load_render_config("pretrain")
+    architecture: str = "fovkit:resnet_small"
+    training: FinetuneConfig = FinetuneConfig(epochs=6, batch_size=128, lr=3e-3, weight_decay=0.05)
+    seed: int = 0
+
+    def key(self) -> str:
+        """Digest of the config: the cache entry's name."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+def resolve_backbone(spec: BackboneSpec | str, progress: bool = True) -> Backbone:
+    """The backbone a spec names; `fovkit:default` is pretrained on first use and cached."""
+    spec = BackboneSpec(name=spec) if isinstance(spec, str) else spec
+    if spec.name in (DEFAULT_BACKBONE, "default") and spec.weights is None:
+        return default_backbone(progress=progress)
+    return load_backbone(spec.name, weights=spec.weights)
+
+
+def default_backbone(config: PretrainConfig | None = None, root: Path | None = None, progress: bool = True) -> Backbone:
+    """The default backbone, trained (once, then cached) on renders of classes disjoint from the `study` preset.
+
+    Args:
+        config: Pretraining settings (default: `PretrainConfig()`).
+        root: Cache root (default: `<fovkit cache>/backbones`).
+        progress: Show progress bars while rendering and training.
+
+    """
+    config = config or PretrainConfig()
+    folder = (root or cache_dir() / "backbones") / f"default-{config.key()}"
+    weights = folder / WEIGHTS
+    if not weights.exists():
+        _pretrain(config, folder, progress)
+    backbone = load_backbone(config.architecture, weights=weights)
+    backbone.card = replace(backbone.card, id=DEFAULT_BACKBONE)
+    return backbone
+
+
+def pretraining_classes(config: PretrainConfig | None = None) -> list[str]:
+    """Class names the default backbone was trained on (evaluating on them overstates its robustness)."""
+    render = (config or PretrainConfig()).render
+    if isinstance(render.classes, int):
+        from fovkit.render.assets import list_classes
+
+        return list_classes()[: render.classes]
+    return list(render.classes)
+
+
+def _pretrain(config: PretrainConfig, folder: Path, progress: bool) -> None:
+    """Render, train and save; the render and the training checkpoints resume after an interruption."""
+    folder.mkdir(parents=True, exist_ok=True)
+    run_render(config.render, folder / "renders", progress=progress)
+    dataset = RenderedDataset.open(folder / "renders")
+    samples = dataset.samples
+    backbone = load_backbone(config.architecture, weights="random", seed=config.seed)
+    model = Classifier(backbone, n_classes(config.render))
+    images = load_images(dataset, samples, progress=progress)
+    labels = samples["label"].to_numpy()
+    result = finetune(model, images, labels, config.training, checkpoint_dir=folder / "checkpoints", progress=progress)
+    accuracy = float((predict_logits(result.model, images).argmax(axis=1) == labels).mean())
+    result.history.to_csv(folder / "history.csv", index=False)
+    record = {"config": config.model_dump(mode="json"), "train_accuracy": accuracy, "steps": result.steps}
+    (folder / "pretrain.json").write_text(json.dumps(record, indent=2) + "\n")
+    save_backbone(result.model.backbone, folder / WEIGHTS)

@@ -1,0 +1,60 @@
+"""Typed settings of the evaluation protocols (linear probe, finetuning, zero-shot) and of the backbones to probe."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from fovkit.protocols.finetune import FinetuneConfig
+
+Protocol = Literal["linear", "finetune", "zero_shot"]
+PROTOCOLS: tuple[Protocol, ...] = ("linear", "finetune", "zero_shot")
+DEFAULT_BACKBONE = "fovkit:default"
+
+
+class LinearSettings(BaseModel):
+    """Linear probe on frozen features: the weight-decay grid searched on a validation split of held-back objects."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    weight_decays: tuple[float, ...] = (1e-5, 1e-4, 1e-3, 1e-2)
+    validation_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    max_iter: int = Field(500, ge=1)
+
+
+class ZeroShotSettings(BaseModel):
+    """Zero-shot classification of CLIP-style backbones: prompt templates (`{}` is the class name)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    templates: tuple[str, ...] = ("an image of a {}.",)
+
+    @field_validator("templates")
+    @classmethod
+    def _has_placeholder(cls, templates: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [template for template in templates if "{}" not in template]
+        if bad or not templates:
+            raise ValueError(f"every template needs a {{}} placeholder for the class name; got {list(bad)}")
+        return templates
+
+
+class BackboneSpec(BaseModel):
+    """A backbone to evaluate: `source:name` (see `fovkit.models.list_backbones`) and where its weights are."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = DEFAULT_BACKBONE
+    weights: str | None = Field(None, description="checkpoint path, 'random', or empty for the source's weights")
+
+
+class ProtocolSettings(BaseModel):
+    """Everything the protocols need besides the data."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    linear: LinearSettings = LinearSettings()
+    finetune: FinetuneConfig = FinetuneConfig()
+    zero_shot: ZeroShotSettings = ZeroShotSettings()
+    batch_size: int = Field(256, ge=1, description="images per batch for feature extraction and prediction")
+    device: str = "cpu"

@@ -1,0 +1,176 @@
+"""The variability experiments of the robustness-limits paper (sections 5.1-5.4) as one loop over training sets.
+
+Each experiment trains every backbone x protocol x seed on a series of training selections (`fovkit.render.splits`)
+and evaluates every held-out image, giving one gap table per run; `fovkit.protocols.summaries` turns the runs into
+the paper's tables and figures. The baseline of every experiment is the canonical training set (no variability).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from rich.progress import Progress
+
+from fovkit.errors import InputError
+from fovkit.metrics.gaps import ALL_FACTORS, CANONICAL, gap_table
+from fovkit.protocols.backbones import resolve_backbone
+from fovkit.protocols.config import BackboneSpec, ProtocolSettings
+from fovkit.protocols.features import dataset_digest
+from fovkit.protocols.runner import ProtocolRunner
+from fovkit.render import splits
+from fovkit.render.store import RenderedDataset
+from fovkit.tables import Predictions
+
+ExperimentName = Literal["samples", "instances", "all-factors", "classes"]
+EXPERIMENTS: dict[str, str] = {
+    "samples": "5.1: a fraction of every training object's images varies in one factor",
+    "instances": "5.2: a fraction of the training instances is seen varying in one factor",
+    "all-factors": "5.3: a fraction of the training images varies in all factors together",
+    "classes": "5.4: half of the classes are seen varying in one factor (half of their instances)",
+}
+NO_VARIATION = "none"
+
+
+class ExperimentConfig(BaseModel):
+    """One variability experiment: dataset, backbones, protocols, factors, fractions and seeds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dataset: Path = Field(description="folder of a rendered dataset with the single (and for 5.3, all) design")
+    backbones: tuple[BackboneSpec, ...] = Field((BackboneSpec(),), min_length=1)
+    protocols: tuple[Literal["linear", "finetune"], ...] = Field(("linear",), min_length=1)
+    factors: tuple[str, ...] = Field((), description="factors varied in training; empty means every factor")
+    fractions: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+    class_fraction: float = Field(0.5, gt=0.0, lt=1.0, description="classes seen varying (experiment 5.4)")
+    instance_fraction: float = Field(0.5, gt=0.0, le=1.0, description="instances of a varying class (5.4)")
+    seeds: tuple[int, ...] = (0,)
+    settings: ProtocolSettings = ProtocolSettings()
+
+    @field_validator("fractions")
+    @classmethod
+    def _fractions_in_range(cls, fractions: tuple[float, ...]) -> tuple[float, ...]:
+        bad = [value for value in fractions if not 0.0 < value <= 1.0]
+        if bad or not fractions:
+            raise ValueError(f"fractions must lie in (0, 1]; got {list(fractions)}")
+        return tuple(sorted(set(fractions)))
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """One training selection of an experiment."""
+
+    train_factor: str
+    fraction: float
+    seed: int
+    rows: pd.DataFrame
+    varying_classes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """Every run's gaps in long form (one row per run x evaluation group [x class]) and the model cards."""
+
+    name: str
+    runs: pd.DataFrame
+    factors: list[str]
+    class_names: list[str]
+    cards: dict[str, dict]
+    dataset_digest: str
+
+
+def run_experiment(
+    name: ExperimentName, config: ExperimentConfig, work: Path | None = None, progress: bool = True
+) -> ExperimentResult:
+    """Train every backbone x protocol x seed on each training set of experiment `name` and collect the gaps."""
+    if name not in EXPERIMENTS:
+        raise InputError(f"unknown experiment {name!r}; experiments: {list(EXPERIMENTS)}", field="experiment")
+    dataset = RenderedDataset.open(config.dataset)
+    samples = dataset.samples
+    factors = _factors(config, dataset.config.factors)
+    table = dataset.factor_table()
+    evaluate = samples[samples["split"] == "held_out"]
+    if evaluate.empty:
+        raise InputError("the dataset has no held-out instances to evaluate", path=dataset.folder, field="split")
+    sets = [training for seed in config.seeds for training in training_sets(name, samples, factors, config, seed)]
+    by_class = name == "classes"
+    parts, cards = [], {}
+    total = len(config.backbones) * len(config.protocols) * len(sets)
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task(f"experiment {name}", total=total)
+        for spec in config.backbones:
+            backbone = resolve_backbone(spec, progress=progress)
+            cards[backbone.card.id] = backbone.card.to_dict()
+            runner = ProtocolRunner(backbone, dataset, config.settings, work=work, progress=False)
+            for protocol in config.protocols:
+                for training in sets:
+                    tag = f"{name}-{training.train_factor}-{training.fraction:g}-seed{training.seed}"
+                    outcome = runner.run(protocol, training.rows, evaluate, seed=training.seed, tag=tag)
+                    model = f"{backbone.card.id}/{protocol}"
+                    predictions = Predictions((model,), pd.Index(evaluate["sample_id"]), outcome.predicted[None])
+                    gaps = gap_table(table, predictions, by="label" if by_class else None)
+                    parts.append(_long(gaps, table.factor_names, backbone.card.id, protocol, training, outcome))
+                    bar.advance(task)
+    runs = pd.concat(parts, ignore_index=True)
+    return ExperimentResult(name, runs, factors, dataset.class_names, cards, dataset_digest(dataset))
+
+
+def training_sets(
+    name: ExperimentName, samples: pd.DataFrame, factors: list[str], config: ExperimentConfig, seed: int
+) -> Iterator[TrainingSet]:
+    """The baseline (canonical training set) and every training selection of experiment `name` for one seed."""
+    yield TrainingSet(NO_VARIATION, 0.0, seed, splits.canonical_training_set(samples))
+    if name == "all-factors":
+        for fraction in config.fractions:
+            yield TrainingSet(ALL_FACTORS, fraction, seed, splits.all_factors_set(samples, fraction, seed))
+        return
+    for factor in factors:
+        if name == "classes":
+            rows, labels = splits.varying_classes_set(
+                samples, [factor], config.class_fraction, seed, instance_fraction=config.instance_fraction
+            )
+            yield TrainingSet(factor, config.class_fraction, seed, rows, tuple(labels))
+            continue
+        for fraction in config.fractions:
+            if name == "samples":
+                rows = splits.varying_samples_set(samples, factor, fraction, seed)
+            else:
+                rows = splits.varying_instances_set(samples, [factor], fraction, seed)
+            yield TrainingSet(factor, fraction, seed, rows)
+
+
+def _factors(config: ExperimentConfig, known: list[str]) -> list[str]:
+    unknown = [name for name in config.factors if name not in known]
+    if unknown:
+        raise InputError(f"unknown factors {unknown}; the dataset's factors are {known}", field="factors")
+    return list(config.factors) or known
+
+
+def _long(gaps: pd.DataFrame, factors: list[str], backbone: str, protocol: str, training: TrainingSet, outcome):
+    """One row per evaluation group (x class): accuracy, gap and sample count, with the run's identity."""
+    groups = [CANONICAL, *factors, ALL_FACTORS]
+    keys = ["label"] if "label" in gaps else []
+    rows = []
+    for group in groups:
+        part = gaps[keys].copy()
+        part["group"] = group
+        part["accuracy"] = gaps[f"{group}_accuracy"]
+        part["gap"] = 0.0 if group == CANONICAL else gaps[f"{group}_gap"]
+        part["n"] = gaps[f"n_{group}"]
+        rows.append(part)
+    frame = pd.concat(rows, ignore_index=True)
+    frame.insert(0, "backbone", backbone)
+    frame.insert(1, "protocol", protocol)
+    frame.insert(2, "seed", training.seed)
+    frame.insert(3, "train_factor", training.train_factor)
+    frame.insert(4, "fraction", training.fraction)
+    if keys:
+        frame["varying_class"] = np.isin(frame["label"], training.varying_classes)
+    frame["train_accuracy"] = 100 * outcome.train_accuracy
+    frame["n_train"] = len(training.rows)
+    return frame

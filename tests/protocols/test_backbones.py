@@ -1,0 +1,51 @@
+import pytest
+
+from fovkit.protocols import backbones
+from fovkit.protocols.backbones import PretrainConfig, default_backbone, pretraining_classes, resolve_backbone
+from fovkit.protocols.finetune import FinetuneConfig
+from fovkit.render.config import RenderConfig
+
+TINY_PRETRAIN = PretrainConfig(
+    render=RenderConfig(
+        classes=["bench", "cup"],
+        instances_per_class=2,
+        held_out_fraction=0.0,
+        image_size=32,
+        designs=("all",),
+        combinations=8,
+        samples=1,
+        shard_size=100,
+    ),
+    training=FinetuneConfig(epochs=1, batch_size=8, max_steps=3),
+)
+
+
+def test_default_backbone_is_pretrained_once_then_loaded_from_the_cache(tmp_path, monkeypatch):
+    first = default_backbone(TINY_PRETRAIN, root=tmp_path, progress=False)
+    assert first.card.id == "fovkit:default"
+    assert first.card.weights_digest not in ("", "random-0")
+    folder = tmp_path / f"default-{TINY_PRETRAIN.key()}"
+    assert (folder / "pretrain.json").is_file() and (folder / "history.csv").is_file()
+
+    def refuse(*args):
+        raise AssertionError("pretrained again")
+
+    monkeypatch.setattr(backbones, "_pretrain", refuse)
+    again = default_backbone(TINY_PRETRAIN, root=tmp_path, progress=False)
+    assert again.card == first.card
+    state, other = first.state_dict(), again.state_dict()
+    assert all((state[key] == other[key]).all() for key in state)
+
+
+def test_pretraining_classes_are_disjoint_from_the_study_preset():
+    from fovkit.render.presets import load_render_config
+
+    assert set(pretraining_classes()).isdisjoint(load_render_config("study").classes)
+    assert len(pretraining_classes()) == 27
+
+
+def test_resolve_passes_other_specs_to_the_registry():
+    backbone = resolve_backbone("fovkit:vit_tiny")
+    assert backbone.card.id == "fovkit:vit_tiny"
+    with pytest.raises(Exception, match="vit_tiny"):
+        resolve_backbone("fovkit:vit_tin")

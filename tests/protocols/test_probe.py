@@ -1,0 +1,82 @@
+import json
+
+import pandas as pd
+import pytest
+
+from fovkit.errors import InputError
+from fovkit.protocols.config import BackboneSpec, ProtocolSettings
+from fovkit.protocols.finetune import FinetuneConfig
+from fovkit.protocols.jobs import run_probe
+from fovkit.protocols.probe import ProbeConfig, probe
+
+RANDOM_CNN = BackboneSpec(name="fovkit:resnet_small", weights="random")
+QUICK = ProtocolSettings(finetune=FinetuneConfig(epochs=1, batch_size=16, max_steps=4), batch_size=128)
+
+
+@pytest.fixture(scope="module")
+def probe_run(tiny_dataset, tmp_path_factory):
+    config = ProbeConfig(
+        dataset=tiny_dataset.folder, backbones=(RANDOM_CNN,), protocols=("linear", "finetune"), settings=QUICK
+    )
+    return run_probe(config, tmp_path_factory.mktemp("probe") / "out", progress=False)
+
+
+def test_gap_table_has_the_paper_layout(probe_run, tiny_dataset):
+    gaps = probe_run.result.gaps
+    assert list(gaps.index) == [("fovkit:resnet_small", "linear"), ("fovkit:resnet_small", "finetune")]
+    factors = tiny_dataset.config.factors
+    assert list(gaps.columns) == [
+        "train_accuracy",
+        "held_out_accuracy",
+        *(f"{name}_gap" for name in factors),
+        "average_gap",
+        "all_factors_gap",
+    ]
+    assert gaps[[f"{name}_gap" for name in factors]].mean(axis=1).to_numpy() == pytest.approx(
+        gaps["average_gap"].to_numpy()
+    )
+    assert ((gaps["train_accuracy"] >= 0) & (gaps["train_accuracy"] <= 100)).all()
+
+
+def test_gaps_match_the_predictions(probe_run, tiny_dataset):
+    """Recompute one gap by hand from the written predictions."""
+    predictions = pd.read_parquet(probe_run.folder / "predictions.parquet")
+    samples = tiny_dataset.samples.set_index("sample_id")
+    linear = predictions[predictions["model"] == "fovkit:resnet_small/linear"].set_index("sample_id")
+    rows = samples.loc[linear.index]
+    correct = linear["predicted"].to_numpy() == rows["label"].to_numpy()
+    flags = rows[[f"varies_{name}" for name in tiny_dataset.config.factors]].to_numpy()
+    canonical = 100 * correct[~flags.any(axis=1)].mean()
+    pose_only = flags[:, 0] & (flags.sum(axis=1) == 1)
+    expected = 100 * correct[pose_only].mean() - canonical
+    assert probe_run.result.gaps.loc[("fovkit:resnet_small", "linear"), "pose_gap"] == pytest.approx(expected)
+    assert set(rows["split"]) == {"held_out"}
+
+
+def test_outputs_and_run_record(probe_run, tiny_dataset):
+    folder = probe_run.folder
+    for name in ("gap_table.csv", "gap_table.md", "gap_table.parquet", "gap_details.csv", "report.html"):
+        assert (folder / name).is_file(), name
+    assert (folder / "plots" / "gaps.png").is_file()
+    record = json.loads((folder / "run.json").read_text())
+    assert record["config"]["seed"] == 0
+    assert record["dataset_digest"] == probe_run.result.dataset_digest
+    assert "fovkit:resnet_small" in record["models"]
+    assert "| backbone | protocol |" in (folder / "gap_table.md").read_text()
+
+
+def test_same_config_reproduces_the_gap_table(probe_run, tiny_dataset):
+    config = ProbeConfig(dataset=tiny_dataset.folder, backbones=(RANDOM_CNN,), protocols=("linear",), settings=QUICK)
+    again = probe(config, progress=False)
+    pd.testing.assert_frame_equal(again.gaps.loc[["fovkit:resnet_small"]].iloc[:1], probe_run.result.gaps.iloc[:1])
+
+
+def test_unknown_backbone_is_refused_before_any_work(tiny_dataset):
+    config = ProbeConfig(dataset=tiny_dataset.folder, backbones=(BackboneSpec(name="fovkit:resnet_tiny"),))
+    with pytest.raises(InputError, match="resnet_small"):
+        probe(config, progress=False)
+
+
+def test_folder_without_a_dataset_is_refused(tmp_path):
+    with pytest.raises(InputError, match="manifest"):
+        probe(ProbeConfig(dataset=tmp_path), progress=False)
