@@ -2,8 +2,11 @@ import json
 
 import pandas as pd
 import pytest
+import torch
+from torch import nn
 
 from fovkit.errors import InputError
+from fovkit.models import Backbone, Preprocessing, from_module
 from fovkit.protocols.config import BackboneSpec, ProtocolSettings
 from fovkit.protocols.finetune import FinetuneConfig
 from fovkit.protocols.jobs import run_probe
@@ -80,3 +83,29 @@ def test_unknown_backbone_is_refused_before_any_work(tiny_dataset):
 def test_folder_without_a_dataset_is_refused(tmp_path):
     with pytest.raises(InputError, match="manifest"):
         probe(ProbeConfig(dataset=tmp_path), progress=False)
+
+
+class PromptVectors(nn.Module):
+    """A stand-in text tower: a fixed pseudo-random 3-vector per prompt."""
+
+    def forward(self, prompts: list[str]) -> torch.Tensor:
+        seeds = [sum(map(ord, prompt)) for prompt in prompts]
+        return torch.stack([torch.randn(3, generator=torch.Generator().manual_seed(seed)) for seed in seeds])
+
+
+def test_python_api_takes_any_module_and_zero_shot_uses_its_text_tower(tiny_dataset):
+    trunk = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())  # mean colour: three features
+    plain = from_module(trunk, Preprocessing(input_size=32), name="mean_colour")
+    clip_like = Backbone(trunk, plain.card, text_encoder=PromptVectors())
+    config = ProbeConfig(dataset=tiny_dataset.folder, backbones=(), protocols=("linear", "zero_shot"))
+    result = probe(config, progress=False, modules=[clip_like])
+    assert [protocol for _, protocol in result.gaps.index] == ["linear", "zero_shot"]
+    assert result.gaps.index[0][0] == plain.card.id
+    zero_shot = result.predictions.predicted[1]
+    assert set(zero_shot) <= {0, 1, 2}
+    assert len(set(zero_shot)) > 1  # the prompts differ per class, so do the predictions
+
+
+def test_no_backbone_at_all_is_refused(tiny_dataset):
+    with pytest.raises(InputError, match="no backbone"):
+        probe(ProbeConfig(dataset=tiny_dataset.folder, backbones=()), progress=False)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from fovkit.cache import cache_dir
+from fovkit.errors import InputError
 from fovkit.models import Backbone, Classifier, load_backbone, save_backbone
 from fovkit.protocols.config import DEFAULT_BACKBONE, BackboneSpec
 from fovkit.protocols.data import load_images
@@ -49,6 +51,15 @@ def resolve_backbone(spec: BackboneSpec | str, progress: bool = True) -> Backbon
     if spec.name in (DEFAULT_BACKBONE, "default") and spec.weights is None:
         return default_backbone(progress=progress)
     return load_backbone(spec.name, weights=spec.weights)
+
+
+def backbones(specs: Sequence[BackboneSpec], modules: Sequence[Backbone], progress: bool) -> Iterator[Backbone]:
+    """The named backbones (loaded one at a time), then the given objects; at least one is needed."""
+    if not specs and not modules:
+        raise InputError("no backbone to evaluate; name one in `backbones` or pass modules", field="backbones")
+    for spec in specs:
+        yield resolve_backbone(spec, progress=progress)
+    yield from modules
 
 
 def default_backbone(config: PretrainConfig | None = None, root: Path | None = None, progress: bool = True) -> Backbone:

@@ -7,7 +7,7 @@ the paper's tables and figures. The baseline of every experiment is the canonica
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,7 +19,8 @@ from rich.progress import Progress
 
 from fovkit.errors import InputError
 from fovkit.metrics.gaps import ALL_FACTORS, CANONICAL, gap_table
-from fovkit.protocols.backbones import resolve_backbone
+from fovkit.models.base import Backbone
+from fovkit.protocols.backbones import backbones
 from fovkit.protocols.config import BackboneSpec, ProtocolSettings
 from fovkit.protocols.features import dataset_digest
 from fovkit.protocols.runner import ProtocolRunner
@@ -43,7 +44,7 @@ class ExperimentConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     dataset: Path = Field(description="folder of a rendered dataset with the single (and for 5.3, all) design")
-    backbones: tuple[BackboneSpec, ...] = Field((BackboneSpec(),), min_length=1)
+    backbones: tuple[BackboneSpec, ...] = (BackboneSpec(),)
     protocols: tuple[Literal["linear", "finetune"], ...] = Field(("linear",), min_length=1)
     factors: tuple[str, ...] = Field((), description="factors varied in training; empty means every factor")
     fractions: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -85,9 +86,16 @@ class ExperimentResult:
 
 
 def run_experiment(
-    name: ExperimentName, config: ExperimentConfig, work: Path | None = None, progress: bool = True
+    name: ExperimentName,
+    config: ExperimentConfig,
+    work: Path | None = None,
+    progress: bool = True,
+    modules: Sequence[Backbone] = (),
 ) -> ExperimentResult:
-    """Train every backbone x protocol x seed on each training set of experiment `name` and collect the gaps."""
+    """Train every backbone x protocol x seed on each training set of experiment `name` and collect the gaps.
+
+    `modules` are backbone objects evaluated after the named ones (see `fovkit.protocols.probe.probe`).
+    """
     if name not in EXPERIMENTS:
         raise InputError(f"unknown experiment {name!r}; experiments: {list(EXPERIMENTS)}", field="experiment")
     dataset = RenderedDataset.open(config.dataset)
@@ -100,11 +108,10 @@ def run_experiment(
     sets = [training for seed in config.seeds for training in training_sets(name, samples, factors, config, seed)]
     by_class = name == "classes"
     parts, cards = [], {}
-    total = len(config.backbones) * len(config.protocols) * len(sets)
+    total = (len(config.backbones) + len(modules)) * len(config.protocols) * len(sets)
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task(f"experiment {name}", total=total)
-        for spec in config.backbones:
-            backbone = resolve_backbone(spec, progress=progress)
+        for backbone in backbones(config.backbones, modules, progress):
             cards[backbone.card.id] = backbone.card.to_dict()
             runner = ProtocolRunner(backbone, dataset, config.settings, work=work, progress=False)
             for protocol in config.protocols:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from fovkit.cache import cache_dir
+from fovkit.models.base import Backbone
 from fovkit.protocols import summaries
 from fovkit.protocols.experiments import EXPERIMENTS, ExperimentConfig, ExperimentName, ExperimentResult, run_experiment
 from fovkit.protocols.probe import ProbeConfig, ProbeResult, probe, write_probe_outputs
@@ -47,11 +49,12 @@ def run_probe(
     overwrite: bool = False,
     progress: bool = True,
     extra_sections: tuple[Section, ...] = (),
+    modules: Sequence[Backbone] = (),
 ) -> ProbeRun:
     """Compute the gap table of `config` and write it (CSV, Parquet, Markdown), plots, report and `run.json`."""
     work = _work_folder("probe", config)
     with atomic_output_dir(out, overwrite=overwrite) as folder:
-        result = probe(config, work=work, progress=progress)
+        result = probe(config, work=work, progress=progress, modules=modules)
         write_probe_outputs(result, folder)
         sections = [probe_section(result.gaps, folder / "plots"), *extra_sections]
         report = write_study_report(folder, "Robustness to factors of variation: gap table", sections)
@@ -62,12 +65,17 @@ def run_probe(
 
 
 def run_experiment_job(
-    name: ExperimentName, config: ExperimentConfig, out: Path, overwrite: bool = False, progress: bool = True
+    name: ExperimentName,
+    config: ExperimentConfig,
+    out: Path,
+    overwrite: bool = False,
+    progress: bool = True,
+    modules: Sequence[Backbone] = (),
 ) -> ExperimentRun:
     """Run experiment `name` and write its runs, summary tables (CSV, Markdown), plots, report and `run.json`."""
     work = _work_folder(f"experiment-{name}", config)
     with atomic_output_dir(out, overwrite=overwrite) as folder:
-        result = run_experiment(name, config, work=work, progress=progress)
+        result = run_experiment(name, config, work=work, progress=progress, modules=modules)
         tables = summarize(result)
         result.runs.to_csv(folder / "runs.csv", index=False)
         result.runs.to_parquet(folder / "runs.parquet", index=False)

@@ -8,6 +8,7 @@ factor varies minus the held-out canonical accuracy.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fovkit.errors import InputError
 from fovkit.metrics.gaps import ALL_FACTORS, CANONICAL, gap_table
-from fovkit.protocols.backbones import resolve_backbone
+from fovkit.models.base import Backbone
+from fovkit.protocols.backbones import backbones
 from fovkit.protocols.config import BackboneSpec, Protocol, ProtocolSettings
 from fovkit.protocols.features import dataset_digest
 from fovkit.protocols.runner import ProtocolRunner
@@ -33,7 +35,7 @@ class ProbeConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     dataset: Path = Field(description="folder of a rendered dataset (`fovkit render run`)")
-    backbones: tuple[BackboneSpec, ...] = Field((BackboneSpec(),), min_length=1)
+    backbones: tuple[BackboneSpec, ...] = (BackboneSpec(),)
     protocols: tuple[Protocol, ...] = Field(("linear",), min_length=1)
     settings: ProtocolSettings = ProtocolSettings()
     seed: int = 0
@@ -50,8 +52,18 @@ class ProbeResult:
     dataset_digest: str
 
 
-def probe(config: ProbeConfig, work: Path | None = None, progress: bool = True) -> ProbeResult:
-    """Train every backbone under every protocol on the canonical training set and compute the gap table."""
+def probe(
+    config: ProbeConfig, work: Path | None = None, progress: bool = True, modules: Sequence[Backbone] = ()
+) -> ProbeResult:
+    """Train every backbone under every protocol on the canonical training set and compute the gap table.
+
+    Args:
+        config: Dataset, backbones (by name), protocols and settings.
+        work: Folder for finetuning checkpoints (resumable); None keeps none.
+        progress: Show progress bars.
+        modules: Backbone objects evaluated after the named ones, e.g. `fovkit.models.from_module(net, ...)`.
+
+    """
     dataset = RenderedDataset.open(config.dataset)
     samples = dataset.samples
     train = canonical_training_set(samples)
@@ -59,8 +71,7 @@ def probe(config: ProbeConfig, work: Path | None = None, progress: bool = True) 
     if evaluate.empty:
         raise InputError("the dataset has no held-out instances to evaluate", path=dataset.folder, field="split")
     names, predicted, train_accuracy, cards = [], [], {}, {}
-    for spec in config.backbones:
-        backbone = resolve_backbone(spec, progress=progress)
+    for backbone in backbones(config.backbones, modules, progress):
         cards[backbone.card.id] = backbone.card.to_dict()
         runner = ProtocolRunner(backbone, dataset, config.settings, work=work, progress=progress)
         for protocol in config.protocols:
