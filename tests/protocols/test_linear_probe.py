@@ -204,6 +204,7 @@ def test_a_split_that_would_leave_a_class_out_is_rejected():
     [
         ({"weight_decays": [1e-3, -1.0]}, "weight_decays"),
         ({"weight_decays": []}, "weight_decays"),
+        ({"weight_decays": ["strong"]}, "weight_decays"),
         ({"validation_fraction": 1.5}, "validation_fraction"),
         ({"max_iter": 0}, "max_iter"),
         ({"tol": 0.0}, "tol"),

@@ -172,14 +172,14 @@ class LinearProbe:
     line: the logits are affine in the step length, so trials need no product with the features), and after each
     line search an exact Newton step on a scale per class's weights and the biases. Each iteration costs two
     (N x D x K) matrix products. It stops when the largest absolute gradient entry is below `tol`, scikit-learn's
-    criterion on the same objective.
+    criterion on the same objective. Memory: a standardised copy of the features plus seven (N x K) buffers.
 
-    Precision "bfloat16" stores the standardised features in bfloat16 (relative rounding <= 2^-9) and runs the two
-    large matrix products per iteration in bfloat16 with float32 accumulation; everything else is float32, and each
-    search direction is rounded to bfloat16 before use, so the weights stay exactly consistent with the logits.
-    If bfloat16 rounding stops progress before `tol` (small N), the fit continues with float32 products on the same
-    features. "auto" picks bfloat16 for at least 8,192 rows on a device that multiplies it natively (x86 CPUs with
-    AVX512-BF16 or AMX, CUDA with bf16 support), float32 otherwise.
+    Precision "bfloat16" stores the standardised features in bfloat16 (relative rounding <= 2^-9; the problem solved
+    is the one on these rounded features) and runs the two large products per iteration in bfloat16 with float32
+    accumulation; the logits are carried in float32 and moved along each search direction, rounded to bfloat16
+    before use. If this rounding stops progress before `tol` (small N), the fit continues with float32 products on
+    the same features. "auto" picks bfloat16 for at least 8,192 rows on a device that multiplies it natively (x86
+    CPUs with AVX512-BF16 or AMX, CUDA with bf16 support), float32 otherwise.
 
     Args:
         weight_decays: Grid of weight decays (> 0); one value skips the validation split.
@@ -341,7 +341,12 @@ class LinearProbe:
 
     def _check_params(self) -> list[float]:
         """The distinct weight decays, strongest first, after checking every parameter."""
-        decays = [float(d) for d in np.atleast_1d(np.asarray(self.weight_decays, dtype=np.float64))]
+        try:
+            decays = [float(d) for d in np.atleast_1d(np.asarray(self.weight_decays, dtype=np.float64))]
+        except (TypeError, ValueError):
+            raise InputError(
+                f"expected a sequence of numbers, got {self.weight_decays!r}", field="weight_decays"
+            ) from None
         bad = [d for d in decays if not (math.isfinite(d) and d > 0)]
         if not decays or bad:
             shown = preview(bad) if bad else "none"
