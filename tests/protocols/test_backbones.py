@@ -49,3 +49,13 @@ def test_resolve_passes_other_specs_to_the_registry():
     assert backbone.card.id == "fovkit:vit_tiny"
     with pytest.raises(Exception, match="vit_tiny"):
         resolve_backbone("fovkit:vit_tin")
+
+
+def test_pretraining_gives_the_same_weights_whatever_the_global_random_state(tmp_path):
+    import torch
+
+    torch.manual_seed(123)
+    first = default_backbone(TINY_PRETRAIN, root=tmp_path / "a", progress=False)
+    torch.manual_seed(456)
+    second = default_backbone(TINY_PRETRAIN, root=tmp_path / "b", progress=False)
+    assert first.card.weights_digest == second.card.weights_digest

@@ -86,3 +86,15 @@ def test_bad_settings_are_refused(tiny_dataset):
         run_experiment("samples", config(tiny_dataset, factors=("colour",)), progress=False)
     with pytest.raises(ValueError, match="fractions must lie in"):
         config(tiny_dataset, fractions=(0.0, 0.5))
+
+
+def test_the_example_config_loads(tiny_dataset):
+    from pathlib import Path
+
+    from fovkit.configs import load_config
+
+    example = Path(__file__).parents[2] / "examples" / "experiment.toml"
+    loaded = load_config(ExperimentConfig, example, dataset=tiny_dataset.folder)
+    assert [spec.name for spec in loaded.backbones] == ["fovkit:default", "timm:resnet18"]
+    assert loaded.settings.finetune.epochs == 5
+    assert loaded.fractions == (0.05, 0.25, 0.5, 0.75, 0.95)

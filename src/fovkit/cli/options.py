@@ -11,7 +11,8 @@ Backbones = Annotated[
     list[str] | None,
     typer.Option(
         "--backbone",
-        help="Backbone as source:name[@weights], e.g. fovkit:default, timm:resnet50, open_clip:ViT-B-32/openai, "
+        help="Backbone as source:name, or source:name@weights (a checkpoint path or random), e.g. fovkit:default, "
+        "timm:resnet50, open_clip:ViT-B-32/openai, "
         "torchvision:resnet18@/path/to/weights.pth, timm:vit_small_patch16_224@random. Repeatable.",
     ),
 ]

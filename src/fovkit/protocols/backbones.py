@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import torch
 from pydantic import BaseModel, ConfigDict
 
 from fovkit.cache import cache_dir
@@ -28,6 +29,8 @@ from fovkit.render.presets import load_render_config
 from fovkit.render.store import RenderedDataset
 
 WEIGHTS = "backbone.safetensors"
+RECIPE = 2
+"""Bumped when the pretraining code changes what it trains, so stale cached weights are not reused."""
 
 
 class PretrainConfig(BaseModel):
@@ -41,8 +44,8 @@ class PretrainConfig(BaseModel):
     seed: int = 0
 
     def key(self) -> str:
-        """Digest of the config: the cache entry's name."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        """Digest of the config and the recipe version: the cache entry's name."""
+        return hashlib.sha256(f"{RECIPE}|{self.model_dump_json()}".encode()).hexdigest()[:16]
 
 
 def resolve_backbone(spec: BackboneSpec | str, progress: bool = True) -> Backbone:
@@ -98,7 +101,9 @@ def _pretrain(config: PretrainConfig, folder: Path, progress: bool) -> None:
     dataset = RenderedDataset.open(folder / "renders")
     samples = dataset.samples
     backbone = load_backbone(config.architecture, weights="random", seed=config.seed)
-    model = Classifier(backbone, n_classes(config.render))
+    with torch.random.fork_rng():
+        torch.manual_seed(config.seed)
+        model = Classifier(backbone, n_classes(config.render))
     images = load_images(dataset, samples, progress=progress)
     labels = samples["label"].to_numpy()
     result = finetune(model, images, labels, config.training, checkpoint_dir=folder / "checkpoints", progress=progress)
