@@ -1,4 +1,4 @@
-"""On-disk cache of tables derived from slow-to-parse source files (e.g. the ImageNet-X JSON lines).
+"""On-disk cache of tables derived from slow-to-parse sources (ImageNet-X JSON lines, statistics of annotations).
 
 Entries are keyed by the source file's size and modification time, written under a temporary name and renamed, so a
 changed source or an interrupted write never yields a stale or partial entry. Location: `$FOVKIT_CACHE`, else
@@ -37,6 +37,16 @@ def cached_frame(name: str, sources: list[Path], build: Callable[[], pd.DataFram
 def cached_array(name: str, sources: list[Path], build: Callable[[], np.ndarray]) -> np.ndarray:
     """`build()`, or its cached copy (NPY) if the `sources` are unchanged since it was stored."""
     path = _entry(name, sources, ".npy")
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    array = build()
+    _store(path, lambda target: target.write_bytes(_npy_bytes(array)))
+    return array
+
+
+def cached_array_by_key(name: str, key: str, build: Callable[[], np.ndarray]) -> np.ndarray:
+    """`build()`, or its cached copy (NPY) stored under `key`, e.g. a digest of the inputs it is computed from."""
+    path = cache_dir() / f"{name}-{key}.npy"
     if path.exists():
         return np.load(path, allow_pickle=False)
     array = build()

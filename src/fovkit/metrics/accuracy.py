@@ -27,7 +27,9 @@ def worst_k_group_accuracy(counts: GroupCounts, k: int) -> np.ndarray:
     Ties are broken by group index (stable sort), so the result is deterministic.
     """
     accuracy = np.where(counts.total > 0, counts.accuracy, np.inf)
-    worst = np.argsort(accuracy, axis=1, kind="stable")[:, :k]
-    correct = np.take_along_axis(counts.correct, worst, axis=1).sum(axis=1)
-    total = np.take_along_axis(counts.total, worst, axis=1).sum(axis=1)
-    return correct / total
+    k = min(k, accuracy.shape[1])
+    kth = np.partition(accuracy, k - 1, axis=1)[:, k - 1 : k]  # a partial sort: no full sort of every row
+    below, tied = accuracy < kth, accuracy == kth
+    room = k - below.sum(axis=1, keepdims=True)
+    chosen = below | (tied & (np.cumsum(tied, axis=1) <= room))  # ties: lowest group indices first
+    return (counts.correct * chosen).sum(axis=1) / (counts.total * chosen).sum(axis=1)
