@@ -134,3 +134,17 @@ def test_files_named_human_clash_with_the_baseline(prediction_frame: pd.DataFram
     with pytest.raises(InputError, match="already named 'human'") as caught:
         analyze_files(val_table, [path], ImageNetXConfig(human=True, bootstrap=0), workers=1)
     assert caught.value.path == path
+
+
+def test_guided_shards_cover_every_file_once_and_shrink_at_the_end():
+    from pathlib import Path
+
+    from fovkit.imagenetx.analysis import SHARD_SIZE, guided_shards
+
+    paths = [Path(f"model_{number}.csv") for number in range(203)]
+    shards = guided_shards(paths, workers=2)
+    assert [path for shard in shards for path in shard] == paths
+    sizes = [len(shard) for shard in shards]
+    assert max(sizes) == SHARD_SIZE and sizes == sorted(sizes, reverse=True)
+    assert sizes[-1] <= 2
+    assert guided_shards(paths[:1], workers=4) == [(paths[0],)]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from fovkit._memory import keep_freed_memory
 from fovkit.cache import cached_array_by_key
-from fovkit.engine import map_ordered
+from fovkit.engine import default_workers, map_ordered
 from fovkit.errors import InputError, preview
 from fovkit.imagenetx.annotations import (
     FACTORS,
@@ -239,7 +239,7 @@ def analyze_files(
     keep_freed_memory()
     universe = sample_universe(table, config.partition)
     plan = _plan(table, config)
-    shards = [tuple(paths[start : start + SHARD_SIZE]) for start in range(0, len(paths), SHARD_SIZE)]
+    shards = guided_shards(paths, workers or default_workers())
     _SHARED.update(
         table=table,
         plan=plan,
@@ -265,6 +265,20 @@ def analyze_files(
             )
         _score_chunk(human_predictions(table, bool(tally.gaps)), table, plan, config, tally, progress=False)
     return _finish(table, plan, tally, config, groups, statistics)
+
+
+def guided_shards(paths: Sequence[Path], workers: int) -> list[tuple[Path, ...]]:
+    """Consecutive shards of at most SHARD_SIZE files that shrink towards the end (guided self-scheduling).
+
+    A shard is never larger than the remaining files / (2 x workers), so the workers finish within a few files of
+    each other instead of one waiting on a last full shard.
+    """
+    shards, start = [], 0
+    while start < len(paths):
+        size = max(2, min(SHARD_SIZE, (len(paths) - start) // (2 * workers)))
+        shards.append(tuple(paths[start : start + size]))
+        start += size
+    return shards
 
 
 def _score_shard(shard: tuple[Path, ...]) -> _Tally:
