@@ -5,13 +5,28 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from fovkit.errors import InputError, preview
 
 T = TypeVar("T")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def close_matches(name: str, candidates: Sequence[str], limit: int = 5) -> list[str]:
+    """Up to `limit` candidates closest to `name`, compared case-insensitively."""
+    lowered: dict[str, str] = {}
+    for candidate in candidates:
+        lowered.setdefault(candidate.lower(), candidate)
+    return [lowered[match] for match in difflib.get_close_matches(name.lower(), list(lowered), n=limit, cutoff=0.5)]
+
+
+def unknown_name(kind: str, name: object, candidates: Sequence[str], lister: str, field: str) -> InputError:
+    """InputError for a name nobody registered: the closest matches and the call that lists them all."""
+    close = close_matches(str(name), candidates)
+    hint = f"closest matches: {preview(close)}; " if close else ""
+    return InputError(f"unknown {kind} {name!r}; {hint}{lister} lists all {len(candidates)}", field=field)
 
 
 class Registry(Generic[T]):
@@ -52,11 +67,7 @@ class Registry(Generic[T]):
         try:
             return self._entries[name]
         except (KeyError, TypeError):
-            close = difflib.get_close_matches(str(name), list(self._entries), n=5, cutoff=0.5)
-            hint = f"closest matches: {preview(close)}; " if close else ""
-            raise InputError(
-                f"unknown {self.kind} {name!r}; {hint}{self.lister} lists all {len(self._entries)}", field=self.field
-            ) from None
+            raise unknown_name(self.kind, name, list(self._entries), self.lister, self.field) from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._entries

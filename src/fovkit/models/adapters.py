@@ -9,7 +9,6 @@ them. timm, open_clip and torchvision are imported only when their adapter is us
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -30,27 +29,13 @@ from fovkit.models.weights import (
     state_digest,
     torch_hub_checkpoints,
 )
+from fovkit.registry import unknown_name
 
 WeightsSpec = Path | Literal["random"] | None
 
 IMAGENET_224 = Preprocessing(input_size=224)
 HEAD_ATTRIBUTES = ("fc", "heads", "head", "classifier")
 RANDOM_HINT = "or pass weights=PATH to a checkpoint file (or weights='random')"
-
-
-def close_matches(name: str, candidates: Sequence[str], limit: int = 5) -> list[str]:
-    """Up to `limit` candidates closest to `name`, compared case-insensitively."""
-    lowered: dict[str, str] = {}
-    for candidate in candidates:
-        lowered.setdefault(candidate.lower(), candidate)
-    return [lowered[match] for match in difflib.get_close_matches(name.lower(), list(lowered), n=limit, cutoff=0.5)]
-
-
-def unknown_name(kind: str, name: str, candidates: Sequence[str], lister: str) -> InputError:
-    """InputError for a model name the source does not know, with the closest matches and the call listing all."""
-    close = close_matches(name, candidates)
-    hint = f"closest matches: {preview(close)}; " if close else ""
-    return InputError(f"unknown {kind} {name!r}; {hint}{lister} lists all {len(candidates)}", field="name")
 
 
 @contextlib.contextmanager
@@ -172,14 +157,14 @@ def load_timm(model: str, weights: WeightsSpec, seed: int) -> Backbone:
 
     architecture, tag = split_model_name_tag(model)
     if not is_model(architecture):
-        raise unknown_name("timm model", model, timm.list_models(), "timm.list_models()")
+        raise unknown_name("timm model", model, timm.list_models(), "timm.list_models()", field="name")
     if tag:
         try:
             get_pretrained_cfg(model)
         except RuntimeError:
             tags = timm.list_pretrained(f"{architecture}.*")
             raise unknown_name(
-                "timm pretrained tag", model, tags, f"timm.list_pretrained('{architecture}.*')"
+                "timm pretrained tag", model, tags, f"timm.list_pretrained('{architecture}.*')", field="name"
             ) from None
     cached = _timm_cached_file(model) if weights is None else None
     with seeded(seed), offline_hub():
@@ -278,11 +263,14 @@ def load_open_clip(model: str, weights: WeightsSpec, seed: int) -> Backbone:
 
     architecture, _, tag = model.partition("/")
     if architecture not in open_clip.list_models():
-        raise unknown_name("open_clip model", architecture, open_clip.list_models(), "open_clip.list_models()")
+        raise unknown_name(
+            "open_clip model", architecture, open_clip.list_models(), "open_clip.list_models()", field="name"
+        )
     tags = open_clip.list_pretrained_tags_by_model(architecture)
     if tag and not open_clip.is_pretrained_cfg(architecture, tag):
         lister = f"open_clip.list_pretrained_tags_by_model({architecture!r})"
-        raise unknown_name("open_clip pretrained tag", model, [f"{architecture}/{name}" for name in tags], lister)
+        tagged = [f"{architecture}/{name}" for name in tags]
+        raise unknown_name("open_clip pretrained tag", model, tagged, lister, field="name")
     tag_config = open_clip.get_pretrained_cfg(architecture, tag) if tag else {}
     checkpoint = weights if isinstance(weights, Path) else None
     if weights is None:
@@ -366,7 +354,7 @@ def load_torchvision(model: str, weights: WeightsSpec, seed: int) -> Backbone:
     names = models.list_models(module=models)
     if model not in names:
         raise unknown_name(
-            "torchvision model", model, names, "torchvision.models.list_models(module=torchvision.models)"
+            "torchvision model", model, names, "torchvision.models.list_models(module=torchvision.models)", field="name"
         )
     try:
         default = models.get_model_weights(model).DEFAULT
