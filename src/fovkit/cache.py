@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from fovkit.runs import atomic_file
 
 
 def cache_dir() -> Path:
@@ -60,18 +61,12 @@ def _entry(name: str, sources: list[Path], suffix: str) -> Path:
 
 
 def _store(path: Path, write: Callable[[Path], object]) -> None:
+    """Write an entry atomically; a cache that cannot be written is skipped."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with atomic_file(path) as staging:
+            write(staging)
     except OSError:
         return
-    os.close(handle)
-    staging = Path(name)
-    try:
-        write(staging)
-        os.replace(staging, path)
-    except OSError:
-        staging.unlink(missing_ok=True)
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -56,6 +57,24 @@ def atomic_output_dir(out: Path, overwrite: bool = False) -> Iterator[Path]:
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path` that replaces it only if the block completes (else it is removed).
+
+    Readers never see a partial file, and a killed writer leaves at most a hidden `.<name>.*.partial` file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(handle)
+    staging = Path(name)
+    try:
+        yield staging
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def file_checksum(path: Path) -> str:

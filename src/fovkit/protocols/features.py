@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from rich.progress import Progress
 from fovkit.cache import cache_dir
 from fovkit.models.base import Backbone
 from fovkit.render.store import RenderedDataset
+from fovkit.runs import atomic_file
 
 
 @dataclass(frozen=True)
@@ -93,10 +92,8 @@ def _file(shard: str) -> str:
 
 
 def _save(path: Path, array: np.ndarray) -> None:
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "wb") as stream:
+    with atomic_file(path) as staging, staging.open("wb") as stream:
         np.save(stream, array, allow_pickle=False)
-    os.replace(name, path)
 
 
 def _describe(folder: Path, backbone: Backbone, dataset: RenderedDataset) -> None:

@@ -6,7 +6,6 @@ import hashlib
 import math
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -31,6 +30,7 @@ from torch.nn import functional
 
 from fovkit.errors import InputError, preview
 from fovkit.protocols.data import ImageBatches, as_labels
+from fovkit.runs import atomic_file
 
 CHECKPOINT = "last.pt"
 HISTORY_COLUMNS = ("step", "epoch", "loss", "lr")
@@ -289,17 +289,10 @@ def autocast_dtype(mixed_precision: Precision, device: torch.device) -> torch.dt
 
 def save_atomic(state: dict[str, Any], path: Path) -> None:
     """`torch.save` to a temporary file beside `path`, then rename it over `path` (readers never see a partial file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(state, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as staging, staging.open("wb") as stream:
+        torch.save(state, stream)
+        stream.flush()
+        os.fsync(stream.fileno())
 
 
 def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -454,13 +454,7 @@ def _moment_sums(
     count = len(x) if rows is None else len(rows)
     first = torch.zeros(x.shape[1], dtype=torch.float64)
     second = torch.zeros_like(first)
-    buffer = torch.empty(min(_CHUNK, max(count, 1)), x.shape[1])
-    for start in range(0, count, _CHUNK):
-        chunk = buffer[: min(_CHUNK, count - start)]
-        if rows is None:
-            torch.sub(x[start : start + len(chunk)], shift, out=chunk)
-        else:
-            torch.index_select(x, 0, rows[start : start + len(chunk)], out=chunk).sub_(shift)
+    for _, chunk in _centred_chunks(x, shift, count, rows):
         first += chunk.sum(0)
         second += chunk.mul_(chunk).sum(0)
     return count, first, second
@@ -481,17 +475,24 @@ def _standardise(
     x: torch.Tensor, mean: torch.Tensor, scale: torch.Tensor, out: torch.Tensor, rows: torch.Tensor | None = None
 ) -> torch.Tensor:
     """Write (x[rows] - mean) / scale into `out` (any dtype and device), in chunks; returns `out`."""
-    count = len(out)
     inverse = 1.0 / scale
-    buffer = torch.empty(min(_CHUNK, count), x.shape[1])
+    for start, chunk in _centred_chunks(x, mean, len(out), rows):
+        out[start : start + len(chunk)].copy_(chunk.mul_(inverse))
+    return out
+
+
+def _centred_chunks(
+    x: torch.Tensor, shift: torch.Tensor, count: int, rows: torch.Tensor | None
+) -> Iterator[tuple[int, torch.Tensor]]:
+    """(start, x[rows][start:start + _CHUNK] - shift) over `count` rows (all of x when `rows` is None), one buffer."""
+    buffer = torch.empty(min(_CHUNK, max(count, 1)), x.shape[1])
     for start in range(0, count, _CHUNK):
         chunk = buffer[: min(_CHUNK, count - start)]
         if rows is None:
-            torch.sub(x[start : start + len(chunk)], mean, out=chunk)
+            torch.sub(x[start : start + len(chunk)], shift, out=chunk)
         else:
-            torch.index_select(x, 0, rows[start : start + len(chunk)], out=chunk).sub_(mean)
-        out[start : start + len(chunk)].copy_(chunk.mul_(inverse))
-    return out
+            torch.index_select(x, 0, rows[start : start + len(chunk)], out=chunk).sub_(shift)
+        yield start, chunk
 
 
 def _second_moment_eigen(features: torch.Tensor) -> _Eigen:

@@ -25,7 +25,7 @@ from fovkit.protocols.features import dataset_digest
 from fovkit.protocols.runner import ProtocolRunner
 from fovkit.render.splits import canonical_training_set
 from fovkit.render.store import RenderedDataset
-from fovkit.tables import FactorTable, Predictions
+from fovkit.tables import Predictions
 from fovkit.tables.markdown import markdown_table
 
 
@@ -81,20 +81,22 @@ def probe(
             predicted.append(outcome.predicted)
             train_accuracy[name] = 100 * outcome.train_accuracy
     predictions = Predictions(tuple(names), pd.Index(evaluate["sample_id"]), np.stack(predicted).astype(np.int16))
-    details = gap_table(dataset.factor_table(), predictions)
+    table = dataset.factor_table()
+    details = gap_table(table, predictions)
     details.insert(1, "train_accuracy", details["model"].map(train_accuracy))
-    return ProbeResult(
-        paper_table(details, dataset.factor_table()), details, predictions, cards, dataset_digest(dataset)
-    )
+    return ProbeResult(paper_table(details, table.factor_names), details, predictions, cards, dataset_digest(dataset))
 
 
-def paper_table(details: pd.DataFrame, table: FactorTable) -> pd.DataFrame:
-    """The gap table laid out like the paper's Table 1: index (backbone, protocol), accuracies and gaps in points."""
+def paper_table(details: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
+    """The gap table laid out like the paper's Table 1: index (backbone, protocol), accuracies and gaps in points.
+
+    `details` is `gap_table`'s output for models named `<backbone id>/<protocol>`.
+    """
     parts = details["model"].str.rsplit("/", n=1, expand=True)
     columns = {
         "train_accuracy": "train_accuracy",
         f"{CANONICAL}_accuracy": "held_out_accuracy",
-        **{f"{name}_gap": f"{name}_gap" for name in table.factor_names},
+        **{f"{name}_gap": f"{name}_gap" for name in factors},
         "average_gap": "average_gap",
         f"{ALL_FACTORS}_gap": "all_factors_gap",
     }

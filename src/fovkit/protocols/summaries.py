@@ -93,7 +93,7 @@ def class_gaps(runs: pd.DataFrame) -> pd.DataFrame:
 
     One row per backbone, protocol and factor; `difference` is the other classes' gap minus the varying classes'.
     """
-    frame = runs[(runs["train_factor"] != NO_VARIATION) & (runs["group"] == runs["train_factor"])]
+    frame = _varied_factor_rows(runs)
     per_class = frame.groupby(["backbone", "protocol", "train_factor", "varying_class", "label"])["gap"].mean()
     means = per_class.groupby(["backbone", "protocol", "train_factor", "varying_class"]).mean().unstack()
     table = pd.DataFrame(
@@ -114,7 +114,7 @@ def class_similarity(runs: pd.DataFrame, class_names: list[str], encoder: Senten
     vectors = np.asarray(encoder.encode([name.replace("_", " ") for name in class_names]), dtype=np.float64)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     similarity = vectors @ vectors.T
-    frame = runs[(runs["train_factor"] != NO_VARIATION) & (runs["group"] == runs["train_factor"])]
+    frame = _varied_factor_rows(runs)
     rows = []
     for key, run in frame.groupby(RUN, sort=True):
         varying = run.loc[run["varying_class"], "label"].to_numpy()
@@ -141,3 +141,8 @@ def similarity_bins(similarity: pd.DataFrame, bins: int = 4) -> pd.DataFrame:
     )
     table["standard_error"] = table["gap_std"] / np.sqrt(table["n"])
     return table.drop(columns="gap_std")
+
+
+def _varied_factor_rows(runs: pd.DataFrame) -> pd.DataFrame:
+    """Rows of runs that varied a factor in training, evaluated on that same factor."""
+    return runs[(runs["train_factor"] != NO_VARIATION) & (runs["group"] == runs["train_factor"])]

@@ -8,8 +8,6 @@ bytes. Shards run in forked local processes (or Ray tasks); each process builds 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -24,7 +22,7 @@ from fovkit.errors import InputError
 from fovkit.render.config import RenderConfig
 from fovkit.render.design import design_sizes, design_table
 from fovkit.render.scene import SceneRenderer
-from fovkit.runs import file_checksum, package_versions
+from fovkit.runs import atomic_file, file_checksum, package_versions
 
 MANIFEST = "manifest.json"
 CONFIG = "config.json"
@@ -70,13 +68,8 @@ def render_shard(config: RenderConfig, task: ShardTask, out_dir: Path) -> ShardR
     target = Path(out_dir) / task.name
     if not target.exists():
         table = shard_table(config, task)
-        handle, staging = tempfile.mkstemp(prefix=f".{task.name}.", suffix=".partial", dir=out_dir)
-        os.close(handle)
-        try:
+        with atomic_file(target) as staging:
             pq.write_table(table, staging, compression="zstd")
-            os.replace(staging, target)
-        finally:
-            Path(staging).unlink(missing_ok=True)
     return ShardRecord(task.name, task.design, pq.read_metadata(target).num_rows, file_checksum(target))
 
 
