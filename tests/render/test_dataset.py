@@ -132,6 +132,7 @@ def test_killed_render_resumes_to_identical_bytes(tiny_run, tmp_path: Path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert not (out / "manifest.json").exists()
+    (out / ".single-00001.parquet.killed.partial").write_bytes(b"half a shard")  # as a kill mid-write leaves
     subprocess.run(command, check=True)
     resumed = json.loads((out / "manifest.json").read_text())
     assert resumed["shards"] == tiny_run.dataset.manifest["shards"]

@@ -148,6 +148,8 @@ def render_dataset(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _pin_config(config, out_dir)
+    for stale in out_dir.glob(".*.parquet.*.partial"):  # left by a killed run; its shard is rendered again
+        stale.unlink(missing_ok=True)
     tasks = shard_tasks(config)
     records = list(
         map_ordered(
