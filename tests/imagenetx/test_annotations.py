@@ -4,7 +4,9 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from fovkit.errors import InputError
 from fovkit.imagenetx.annotations import (
     FACTORS,
     METACLASSES,
@@ -14,6 +16,7 @@ from fovkit.imagenetx.annotations import (
     real_label_matrix,
     sample_universe,
     val_file_names,
+    val_numbers,
 )
 
 
@@ -45,6 +48,21 @@ def test_real_matrix_matches_the_shipped_lists():
     for row, name in enumerate(ids):
         expected = lists[int(name[15:23]) - 1]
         assert sorted(matrix[row][matrix[row] >= 0].tolist()) == sorted(expected)
+
+
+def test_val_numbers_read_fixed_width_names_and_refuse_any_other_form():
+    names = pd.Index(["ILSVRC2012_val_00000001.JPEG", "ILSVRC2012_val_00049999.JPEG", "ILSVRC2012_val_00012345.JPEG"])
+    assert val_numbers(names).tolist() == [1, 49999, 12345]
+    assert val_numbers(names[1:]).tolist() == [49999, 12345]  # a slice: offsets that do not start at zero
+    for odd in ["ILSVRC2012_val_0000000x.JPEG", "ILSVRC2012_val_00000001.jpeg", "n01440764_10026.JPEG", "a"]:
+        assert val_numbers(pd.Index([names[0], odd])) is None
+
+
+def test_real_labels_refuse_names_outside_the_val_set():
+    with pytest.raises(InputError, match=r"ILSVRC2012_val_00000000\.JPEG"):
+        real_label_matrix(pd.Index(["ILSVRC2012_val_00000001.JPEG", "ILSVRC2012_val_00000000.JPEG"]))
+    with pytest.raises(InputError, match="n01440764_10026"):
+        real_label_matrix(pd.Index(["n01440764_10026.JPEG"]))
 
 
 def test_universe_accepts_unannotated_val_images_only():

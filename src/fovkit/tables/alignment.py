@@ -47,7 +47,7 @@ class SampleAligner:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._target_ids = pa.array(self.universe.target.to_numpy(dtype=object), type=pa.string())
+        self._target_ids = pa.array(self.universe.target, type=pa.string())
 
     def rows_for(self, sample_ids: pa.Array, path: Path, field_name: str) -> np.ndarray:
         """Row index in the file of every target sample, after checking duplicates, unknown and missing ids."""
@@ -61,16 +61,17 @@ class SampleAligner:
         return rows
 
     def _align(self, sample_ids: pa.Array, path: Path, field_name: str) -> np.ndarray:
-        blank = pc.or_kleene(sample_ids.is_null(), pc.equal(pc.utf8_trim_whitespace(sample_ids), ""))
-        null_rows = np.flatnonzero(blank.fill_null(True).to_numpy(zero_copy_only=False))
-        if len(null_rows):
-            raise InputError(f"empty sample ids at rows {preview(_file_rows(null_rows))}", path=path, field=field_name)
         position = pc.index_in(sample_ids, value_set=self._target_ids)
         found = position.is_valid().to_numpy(zero_copy_only=False)
         target_of_row = np.full(len(sample_ids), -1, dtype=np.int64)
         target_of_row[found] = position.drop_null().to_numpy()
         extra_rows = np.flatnonzero(~found)
-        extras = sample_ids.take(pa.array(extra_rows)).to_numpy(zero_copy_only=False)
+        extra_ids = sample_ids.take(pa.array(extra_rows))  # only rows outside the target can be empty
+        blank = pc.or_kleene(extra_ids.is_null(), pc.equal(pc.utf8_trim_whitespace(extra_ids), ""))
+        null_rows = extra_rows[blank.fill_null(True).to_numpy(zero_copy_only=False)]
+        if len(null_rows):
+            raise InputError(f"empty sample ids at rows {preview(_file_rows(null_rows))}", path=path, field=field_name)
+        extras = extra_ids.to_numpy(zero_copy_only=False)
         repeated = np.bincount(target_of_row[found], minlength=len(self.universe.target)) > 1
         duplicate_rows = np.union1d(
             np.flatnonzero(found & repeated[np.maximum(target_of_row, 0)]),

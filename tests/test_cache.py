@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+
+from fovkit.cache import cached_frame
+
+
+@pytest.fixture
+def cache_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("FOVKIT_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_cached_frame_builds_once_and_keeps_types(tmp_path, cache_root):
+    source = tmp_path / "source.txt"
+    source.write_text("v1")
+    frame = pd.DataFrame({"sample_id": ["a", "b"], "label": [3, 4], "score": [0.5, 0.25]})
+    builds = []
+
+    def build():
+        builds.append(1)
+        return frame
+
+    first = cached_frame("table", [source], build)
+    again = cached_frame("table", [source], build)
+    assert len(builds) == 1
+    pd.testing.assert_frame_equal(again, first)
+    assert len(list(cache_root.iterdir())) == 1  # no staging file left behind
+
+
+def test_cached_frame_rebuilds_when_a_source_changes(tmp_path, cache_root):
+    source = tmp_path / "source.txt"
+    source.write_text("v1")
+    cached_frame("table", [source], lambda: pd.DataFrame({"x": [1]}))
+    source.write_text("version 2")
+    os.utime(source, ns=(1, 1))
+    assert cached_frame("table", [source], lambda: pd.DataFrame({"x": [2]}))["x"].tolist() == [2]
