@@ -43,19 +43,21 @@ class SampleAligner:
 
     universe: SampleUniverse
     _target_ids: pa.Array = field(init=False, repr=False)
-    _last: tuple[pa.Array, np.ndarray] | None = field(default=None, init=False, repr=False)
+    _last: tuple[pa.ChunkedArray, np.ndarray] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._target_ids = pa.array(self.universe.target, type=pa.string())
 
-    def rows_for(self, sample_ids: pa.Array, path: Path, field_name: str) -> np.ndarray:
+    def rows_for(self, sample_ids: pa.Array | pa.ChunkedArray, path: Path, field_name: str) -> np.ndarray:
         """Row index in the file of every target sample, after checking duplicates, unknown and missing ids."""
+        if isinstance(sample_ids, pa.Array):
+            sample_ids = pa.chunked_array([sample_ids])
         with self._lock:
             last = self._last
         if last is not None and len(last[0]) == len(sample_ids) and last[0].equals(sample_ids):
-            return last[1]
-        rows = self._align(sample_ids, path, field_name)
+            return last[1]  # compared chunk by chunk: files parsed in blocks need no concatenation
+        rows = self._align(sample_ids.combine_chunks(), path, field_name)
         with self._lock:
             self._last = (sample_ids, rows)
         return rows

@@ -188,7 +188,7 @@ class PredictionFileReader:
                 path=path,
                 field=missing[0],
             )
-        ids = table.column(ID_COLUMN).combine_chunks()
+        ids = table.column(ID_COLUMN)
         if not pa.types.is_string(ids.type) and not pa.types.is_large_string(ids.type):
             ids = ids.cast(pa.string())
         rows = self.aligner.rows_for(ids, path, ID_COLUMN)
