@@ -13,7 +13,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
 from fovkit.cache import cached_array, cached_frame
@@ -157,18 +156,19 @@ def real_label_matrix(sample_ids: pd.Index) -> np.ndarray:
     return matrix[numbers - 1]
 
 
-def val_numbers(sample_ids: pd.Index) -> np.ndarray | None:
+def val_numbers(sample_ids: pd.Index | np.ndarray | pa.Array) -> np.ndarray | None:
     """The number of each `ILSVRC2012_val_NNNNNNNN.JPEG` name (1-based), or None if any name has another form.
 
     Reads the fixed-width names as a byte matrix instead of running a regex per name (8x faster on 50k names).
     """
-    names = pa.array(sample_ids, type=pa.large_string())
-    if names.null_count:
+    names = sample_ids if isinstance(sample_ids, pa.Array) else pa.array(sample_ids, type=pa.large_string())
+    if names.null_count or not (pa.types.is_string(names.type) or pa.types.is_large_string(names.type)):
         return None
     _, offsets, data = names.buffers()
-    starts = np.frombuffer(offsets, dtype=np.int64)[names.offset : names.offset + len(names) + 1]
+    offset_type = np.int64 if pa.types.is_large_string(names.type) else np.int32
+    starts = np.frombuffer(offsets, dtype=offset_type)[names.offset : names.offset + len(names) + 1]
     width = len(VAL_PREFIX) + 8 + len(VAL_SUFFIX)
-    if not (np.diff(starts) == width).all():
+    if not len(names) or not (np.diff(starts) == width).all():
         return None
     rows = np.frombuffer(data, dtype=np.uint8)[starts[0] : starts[-1]].reshape(-1, width)
     digits = rows[:, len(VAL_PREFIX) : len(VAL_PREFIX) + 8].astype(np.int64) - ord("0")
@@ -179,6 +179,14 @@ def val_numbers(sample_ids: pd.Index) -> np.ndarray | None:
     ):
         return None
     return digits @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+
+
+def _is_val_image(names: np.ndarray) -> np.ndarray:
+    """True for names of the 50,000 ImageNet validation images."""
+    numbers = val_numbers(names)
+    if numbers is not None:
+        return (numbers >= 1) & (numbers <= len(val_file_names()))
+    return np.asarray(pd.Index(names).isin(val_file_names()))
 
 
 @cache
@@ -202,14 +210,12 @@ def _parse_real_labels(path: Path) -> np.ndarray:
 def sample_universe(table: FactorTable, partition: Partition) -> SampleUniverse:
     """What prediction files must cover (the table's samples) and may also carry (other images of the partition)."""
     if partition == "val":
-        known = pa.array(val_file_names(), type=pa.string())
         return SampleUniverse(
             target=table.sample_ids,
             description="the ImageNet-X val annotations or the 50,000 ImageNet val images",
-            is_known_extra=lambda names: pc.is_in(pa.array(names, type=pa.string()), value_set=known).to_numpy(
-                zero_copy_only=False
-            ),
+            is_known_extra=_is_val_image,
             default_order=val_file_names(),
+            integer_ids=val_numbers,
         )
     return SampleUniverse(
         target=table.sample_ids,

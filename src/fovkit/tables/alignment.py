@@ -24,6 +24,9 @@ class SampleUniverse:
         description: Words for error messages, e.g. "the ImageNet-X val annotations".
         is_known_extra: Given ids outside `target`, True for ids that are legal (e.g. unannotated val images).
         default_order: Row order of files that carry logits without sample ids (imagenet-testbed pickles).
+        integer_ids: Optional fast path: distinct non-negative integers for ids of one fixed form (e.g. the number
+            in `ILSVRC2012_val_00000293.JPEG`), None for an array holding any other id. Files are then aligned by
+            an array look-up instead of hashing their strings.
 
     """
 
@@ -31,6 +34,7 @@ class SampleUniverse:
     description: str
     is_known_extra: Callable[[np.ndarray], np.ndarray] | None = None
     default_order: pd.Index | None = None
+    integer_ids: Callable[[pa.Array], np.ndarray | None] | None = None
 
 
 @dataclass
@@ -43,11 +47,16 @@ class SampleAligner:
 
     universe: SampleUniverse
     _target_ids: pa.Array = field(init=False, repr=False)
+    _target_of_integer: np.ndarray | None = field(default=None, init=False, repr=False)
     _last: tuple[pa.ChunkedArray, np.ndarray] | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._target_ids = pa.array(self.universe.target, type=pa.string())
+        numbers = self.universe.integer_ids(self._target_ids) if self.universe.integer_ids else None
+        if numbers is not None:
+            self._target_of_integer = np.full(int(numbers.max(initial=-1)) + 1, -1, dtype=np.int64)
+            self._target_of_integer[numbers] = np.arange(len(numbers))
 
     def rows_for(self, sample_ids: pa.Array | pa.ChunkedArray, path: Path, field_name: str) -> np.ndarray:
         """Row index in the file of every target sample, after checking duplicates, unknown and missing ids."""
@@ -63,10 +72,8 @@ class SampleAligner:
         return rows
 
     def _align(self, sample_ids: pa.Array, path: Path, field_name: str) -> np.ndarray:
-        position = pc.index_in(sample_ids, value_set=self._target_ids)
-        found = position.is_valid().to_numpy(zero_copy_only=False)
-        target_of_row = np.full(len(sample_ids), -1, dtype=np.int64)
-        target_of_row[found] = position.drop_null().to_numpy()
+        target_of_row = self._target_positions(sample_ids)
+        found = target_of_row >= 0
         extra_rows = np.flatnonzero(~found)
         extra_ids = sample_ids.take(pa.array(extra_rows))  # only rows outside the target can be empty
         blank = pc.or_kleene(extra_ids.is_null(), pc.equal(pc.utf8_trim_whitespace(extra_ids), ""))
@@ -99,6 +106,17 @@ class SampleAligner:
                 field=field_name,
             )
         return rows
+
+    def _target_positions(self, sample_ids: pa.Array) -> np.ndarray:
+        """Index in the target of each id; -1 for ids outside it."""
+        numbers = None
+        if self._target_of_integer is not None:
+            numbers = self.universe.integer_ids(sample_ids)
+        if numbers is not None:
+            inside = numbers < len(self._target_of_integer)
+            return np.where(inside, self._target_of_integer[np.where(inside, numbers, 0)], -1)
+        position = pc.index_in(sample_ids, value_set=self._target_ids)
+        return position.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
     def _check_extras(self, extra: np.ndarray, extra_rows: np.ndarray, path: Path, field_name: str) -> None:
         if not len(extra):
