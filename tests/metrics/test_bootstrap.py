@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fovkit.metrics.bootstrap import bootstrap_intervals
+from fovkit.metrics.bootstrap import GroupRows, bootstrap_intervals, multinomial_draws, resampled_accuracies
 
 
 def make_data(seed: int = 5):
@@ -33,3 +33,30 @@ def test_intervals_bracket_the_estimate_and_shrink_with_more_data():
     expected = 2 * 1.96 * np.sqrt(overall * (1 - overall) / 2000)
     np.testing.assert_allclose(width, expected, rtol=0.3)
     assert np.all(result.error_ratio_low <= result.error_ratio_high)
+
+
+def test_draw_counts_are_multinomial_resamples():
+    draws = multinomial_draws(np.random.default_rng(0), 40, 300)
+    assert draws.shape == (40, 300)
+    np.testing.assert_array_equal(draws.sum(axis=1), 300)
+    assert draws.min() >= 0 and np.all(draws == np.round(draws))
+    # each sample is drawn once per resample on average
+    assert abs(draws.mean() - 1.0) < 1e-9 and 0.9 < draws.var() < 1.1
+
+
+def test_resampled_accuracies_equal_a_weighted_count_per_resample():
+    correct, membership, _ = make_data()
+    scored = np.random.default_rng(1).random(len(correct)) < 0.8
+    membership[:, 2] = False  # an empty group gives NaN
+    draws = multinomial_draws(np.random.default_rng(3), 7, len(correct))
+    hits = (correct & scored[:, None]).astype(np.float32)
+    group_acc, overall = resampled_accuracies(draws, hits, scored.astype(np.float32), GroupRows.of(membership))
+    for resample, weights in enumerate(draws.astype(np.float64)):
+        for model in range(correct.shape[1]):
+            right = weights * (correct[:, model] & scored)
+            assert overall[resample, model] == right.sum() / (weights * scored).sum()
+            for group in range(2):
+                inside = membership[:, group]
+                expected = right[inside].sum() / (weights * scored)[inside].sum()
+                assert group_acc[resample, model, group] == expected
+            assert np.isnan(group_acc[resample, model, 2])
