@@ -4,9 +4,7 @@ import os
 import sys
 import time
 
-import numpy as np
 import pytest
-from threadpoolctl import threadpool_info
 
 from fovkit.engine import default_workers, map_ordered
 from fovkit.errors import InputError
@@ -35,17 +33,6 @@ def test_worker_errors_arrive_whole():
         list(map_ordered(fail_on_three, list(range(6)), workers=2, progress=False))
     assert str(caught.value.path) == "numbers.csv"
     assert caught.value.field == "value"
-
-
-def blas_threads(_: int) -> list[int]:
-    np.ones((2, 2)) @ np.ones((2, 2))
-    return [pool["num_threads"] for pool in threadpool_info()]
-
-
-def test_local_workers_keep_blas_to_one_thread():
-    """Workers already use every core; a BLAS pool per worker would oversubscribe them."""
-    per_worker = list(map_ordered(blas_threads, [0, 1, 2, 3], workers=2, progress=False))
-    assert all(threads == [1] * len(threads) and threads for threads in per_worker)
 
 
 def test_default_workers_is_positive():

@@ -4,8 +4,7 @@ The local engine forks its workers, so they inherit what the parent prepared (ta
 only the function, tasks and results cross process boundaries. With one worker, or where fork is unavailable, tasks
 run in the calling process. The Ray engine runs each task as a Ray task on a local instance or a cluster; Ray workers
 inherit nothing, so there the function must be pure in its task (e.g. a `functools.partial` of a module-level
-function holding the shared arguments, which is shipped to the workers once). Each local worker keeps its BLAS and
-OpenMP pools to one thread: the workers already use every core, and nested pools made a bootstrap 2x slower.
+function holding the shared arguments, which is shipped to the workers once).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal, TypeVar
 
 from rich.progress import Progress
-from threadpoolctl import threadpool_limits
 
 from fovkit.errors import InputError
 
@@ -78,17 +76,13 @@ def map_ordered(
     count = min(workers or default_workers(), len(tasks))
     if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return _ordered(enumerate(map(function, tasks)), lambda: None, tasks, description, weight, progress)
-    pool = multiprocessing.get_context("fork").Pool(count, initializer=_one_thread_per_worker)
+    pool = multiprocessing.get_context("fork").Pool(count)
 
     def close() -> None:
         pool.terminate()
         pool.join()
 
     return _ordered(enumerate(pool.imap(function, tasks)), close, tasks, description, weight, progress)
-
-
-def _one_thread_per_worker() -> None:
-    threadpool_limits(limits=1)
 
 
 def _ordered(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from fovkit._memory import keep_freed_memory
 from fovkit.cache import cached_array_by_key
@@ -291,7 +293,10 @@ def _score_shard(shard: tuple[Path, ...]) -> _Tally:
         results.append(result)
     plan, config = _SHARED["plan"], _SHARED["config"]
     tally = _Tally.empty(plan.criteria)
-    _score_chunk(stack_model_predictions(results, universe), _SHARED["table"], plan, config, tally, progress=False)
+    # The bootstrap's matrix products: a BLAS pool per worker would fight the other workers for the cores (2x
+    # slower). Only then, since limiting OpenBLAS in a fresh worker slows its first CSV parses by ~70 ms.
+    with threadpool_limits(limits=1, user_api="blas") if config.bootstrap else contextlib.nullcontext():
+        _score_chunk(stack_model_predictions(results, universe), _SHARED["table"], plan, config, tally, progress=False)
     return tally
 
 
