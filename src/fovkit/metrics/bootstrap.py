@@ -120,13 +120,15 @@ def _draw_blocks(seed: int, n_resamples: int, n_samples: int) -> Iterator[np.nda
 
 @functools.lru_cache(maxsize=1)
 def _all_draw_counts(seed: int, n_resamples: int, n_samples: int) -> np.ndarray:
+    """Every resample's draw counts in one byte each (a count above 255 has odds far below 1e-300)."""
     rng = np.random.default_rng(seed)
-    blocks = [
-        multinomial_draws(rng, min(RESAMPLE_BLOCK, n_resamples - start), n_samples)
-        for start in range(0, n_resamples, RESAMPLE_BLOCK)
-    ]
-    counts = np.concatenate(blocks) if blocks else np.zeros((0, n_samples), dtype=np.float32)
-    return counts.astype(np.uint8 if counts.max(initial=0) <= np.iinfo(np.uint8).max else np.uint16)
+    counts = np.empty((n_resamples, n_samples), dtype=np.uint8)
+    for start in range(0, n_resamples, RESAMPLE_BLOCK):
+        block = multinomial_draws(rng, min(RESAMPLE_BLOCK, n_resamples - start), n_samples)
+        if block.max(initial=0) > np.iinfo(np.uint8).max:
+            raise ValueError("a sample was drawn more than 255 times in one resample")
+        counts[start : start + len(block)] = block
+    return counts
 
 
 def multinomial_draws(rng: np.random.Generator, n_resamples: int, n_samples: int) -> np.ndarray:
