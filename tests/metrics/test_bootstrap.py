@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fovkit.metrics import bootstrap
 from fovkit.metrics.bootstrap import GroupRows, bootstrap_intervals, multinomial_draws, resampled_accuracies
 
 
@@ -60,3 +61,12 @@ def test_resampled_accuracies_equal_a_weighted_count_per_resample():
                 expected = right[inside].sum() / (weights * scored)[inside].sum()
                 assert group_acc[resample, model, group] == expected
             assert np.isnan(group_acc[resample, model, 2])
+
+
+def test_cached_and_freshly_drawn_resamples_give_the_same_intervals(monkeypatch):
+    correct, membership, scored = make_data()
+    cached = bootstrap_intervals(correct, membership, scored, 120, seed=4)
+    monkeypatch.setattr(bootstrap, "DRAW_CACHE_BYTES", 0)
+    drawn = bootstrap_intervals(correct, membership, scored, 120, seed=4)
+    for name in ("accuracy_low", "accuracy_high", "overall_low", "error_ratio_high"):
+        np.testing.assert_array_equal(getattr(cached, name), getattr(drawn, name))
