@@ -108,11 +108,15 @@ def _draw_blocks(seed: int, n_resamples: int, n_samples: int) -> Iterator[np.nda
     drawn once per process and kept (one byte per sample and resample: 46 MB for 1,000 resamples of ImageNet-X)
     unless that would exceed DRAW_CACHE_BYTES; drawing them costs more than scoring them.
     """
-    if n_resamples * n_samples <= DRAW_CACHE_BYTES:
-        counts = _all_draw_counts(seed, n_resamples, n_samples)
-        for start in range(0, n_resamples, RESAMPLE_BLOCK):
-            yield counts[start : start + RESAMPLE_BLOCK].astype(np.float32)
+    if n_resamples * n_samples > DRAW_CACHE_BYTES:
+        yield from _fresh_draw_blocks(seed, n_resamples, n_samples)
         return
+    counts = _all_draw_counts(seed, n_resamples, n_samples)
+    for start in range(0, n_resamples, RESAMPLE_BLOCK):
+        yield counts[start : start + RESAMPLE_BLOCK].astype(np.float32)
+
+
+def _fresh_draw_blocks(seed: int, n_resamples: int, n_samples: int) -> Iterator[np.ndarray]:
     rng = np.random.default_rng(seed)
     for start in range(0, n_resamples, RESAMPLE_BLOCK):
         yield multinomial_draws(rng, min(RESAMPLE_BLOCK, n_resamples - start), n_samples)
@@ -121,13 +125,13 @@ def _draw_blocks(seed: int, n_resamples: int, n_samples: int) -> Iterator[np.nda
 @functools.lru_cache(maxsize=1)
 def _all_draw_counts(seed: int, n_resamples: int, n_samples: int) -> np.ndarray:
     """Every resample's draw counts in one byte each (a count above 255 has odds far below 1e-300)."""
-    rng = np.random.default_rng(seed)
     counts = np.empty((n_resamples, n_samples), dtype=np.uint8)
-    for start in range(0, n_resamples, RESAMPLE_BLOCK):
-        block = multinomial_draws(rng, min(RESAMPLE_BLOCK, n_resamples - start), n_samples)
+    start = 0
+    for block in _fresh_draw_blocks(seed, n_resamples, n_samples):
         if block.max(initial=0) > np.iinfo(np.uint8).max:
             raise ValueError("a sample was drawn more than 255 times in one resample")
         counts[start : start + len(block)] = block
+        start += len(block)
     return counts
 
 
