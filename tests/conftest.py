@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 # One torch/BLAS thread per test process (pytest-xdist runs one process per core): stable and fastest here.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
+# Tests never read or write the user's cache: each test process gets a fresh one, removed when it exits.
+_TEST_CACHE = tempfile.mkdtemp(prefix="fovkit-test-cache-")
+os.environ["FOVKIT_CACHE"] = _TEST_CACHE
+atexit.register(shutil.rmtree, _TEST_CACHE, ignore_errors=True)
 
 from pathlib import Path
 

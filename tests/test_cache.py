@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -38,3 +39,10 @@ def test_cached_frame_rebuilds_when_a_source_changes(tmp_path, cache_root):
     source.write_text("version 2")
     os.utime(source, ns=(1, 1))
     assert cached_frame("table", [source], lambda: pd.DataFrame({"x": [2]}))["x"].tolist() == [2]
+
+
+def test_the_suite_never_uses_the_users_cache():
+    from fovkit.cache import cache_dir
+
+    assert Path.home() / ".cache" not in cache_dir().parents
+    assert cache_dir().name.startswith("fovkit-test-cache-")
