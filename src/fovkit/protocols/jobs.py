@@ -53,7 +53,7 @@ def run_probe(
 ) -> ProbeRun:
     """Compute the gap table of `config` and write it (CSV, Parquet, Markdown), plots, report and `run.json`."""
     work = _work_folder("probe", config)
-    with atomic_output_dir(out, overwrite=overwrite) as folder:
+    with atomic_output_dir(out, overwrite=overwrite, inputs=[config.dataset]) as folder:
         result = probe(config, work=work, progress=progress, modules=modules)
         write_probe_outputs(result, folder)
         sections = [probe_section(result.gaps, folder / "plots"), *extra_sections]
@@ -74,7 +74,7 @@ def run_experiment_job(
 ) -> ExperimentRun:
     """Run experiment `name` and write its runs, summary tables (CSV, Markdown), plots, report and `run.json`."""
     work = _work_folder(f"experiment-{name}", config)
-    with atomic_output_dir(out, overwrite=overwrite) as folder:
+    with atomic_output_dir(out, overwrite=overwrite, inputs=[config.dataset]) as folder:
         result = run_experiment(name, config, work=work, progress=progress, modules=modules)
         tables = summarize(result)
         result.runs.to_csv(folder / "runs.csv", index=False)
