@@ -237,3 +237,11 @@ def test_fit_returns_self_and_init_only_stores():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert probe.fit(np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2) is probe
+
+
+def test_float32_is_the_default_on_every_machine_and_the_fit_records_it(problem):
+    x, y = problem[:2]
+    probe = LinearProbe(weight_decays=[1e-3]).fit(x, y)
+    assert (probe.precision, probe.precision_, probe.device_) == ("float32", "float32", "cpu")
+    with pytest.raises(InputError, match="precision"):
+        LinearProbe(precision="auto").fit(x, y)

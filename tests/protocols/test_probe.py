@@ -45,15 +45,33 @@ def test_gaps_match_the_predictions(probe_run, tiny_dataset):
     """Recompute one gap by hand from the written predictions."""
     predictions = pd.read_parquet(probe_run.folder / "predictions.parquet")
     samples = tiny_dataset.samples.set_index("sample_id")
-    linear = predictions[predictions["model"] == "fovkit:resnet_small/linear"].set_index("sample_id")
+    linear = predictions[predictions["model"] == "fovkit:resnet_small/linear/seed0"].set_index("sample_id")
     rows = samples.loc[linear.index]
     correct = linear["predicted"].to_numpy() == rows["label"].to_numpy()
     flags = rows[[f"varies_{name}" for name in tiny_dataset.config.factors]].to_numpy()
-    canonical = 100 * correct[~flags.any(axis=1)].mean()
-    pose_only = flags[:, 0] & (flags.sum(axis=1) == 1)
+    single = rows["design"].to_numpy() == "single"
+    canonical = 100 * correct[~flags.any(axis=1) & single].mean()
+    pose_only = flags[:, 0] & (flags.sum(axis=1) == 1) & single
     expected = 100 * correct[pose_only].mean() - canonical
     assert probe_run.result.gaps.loc[("fovkit:resnet_small", "linear"), "pose_gap"] == pytest.approx(expected)
     assert set(rows["split"]) == {"held_out"}
+    values = [*(name for name in tiny_dataset.config.axes), "background_type", "background_index"]
+    assert not rows.duplicated(["design", "label", "instance", *values]).any()  # each distinct image once
+    assert (~flags.any(axis=1) & single).sum() == rows[single].drop_duplicates(["label", "instance"]).shape[0]
+
+
+def test_every_gap_has_n_objects_and_an_interval(probe_run, tiny_dataset):
+    intervals = probe_run.result.intervals
+    groups = ["canonical", *tiny_dataset.config.factors, "all_factors", "average"]
+    linear = intervals[intervals["protocol"] == "linear"].set_index("group")
+    assert list(linear.index) == groups
+    assert (linear.loc[groups[1:-1], "clusters"] == 3).all()  # one held-out object per class
+    assert (linear["gap_low"] <= linear["gap"] + 1e-9).all() and (linear["gap"] <= linear["gap_high"] + 1e-9).all()
+    assert linear.loc["pose", "gap"] == pytest.approx(
+        probe_run.result.gaps.loc[("fovkit:resnet_small", "linear"), "pose_gap"]
+    )
+    written = pd.read_csv(probe_run.folder / "gap_intervals.csv")
+    assert list(written.columns[:4]) == ["backbone", "protocol", "group", "n"]
 
 
 def test_outputs_and_run_record(probe_run, tiny_dataset):
@@ -62,7 +80,13 @@ def test_outputs_and_run_record(probe_run, tiny_dataset):
         assert (folder / name).is_file(), name
     assert (folder / "plots" / "gaps.png").is_file()
     record = json.loads((folder / "run.json").read_text())
-    assert record["config"]["seed"] == 0
+    assert record["config"]["seeds"] == [0]
+    assert [(fit["protocol"], fit["device"], fit["precision"]) for fit in record["fits"]] == [
+        ("linear", "cpu", "float32"),
+        ("finetune", "cpu", "float32"),
+    ]
+    cards = json.loads((folder / "models.json").read_text())
+    assert [fit["precision"] for fit in cards["fovkit:resnet_small"]["fits"]] == ["float32", "float32"]
     assert record["dataset_digest"] == probe_run.result.dataset_digest
     assert "fovkit:resnet_small" in record["models"]
     assert "| backbone | protocol |" in (folder / "gap_table.md").read_text()
@@ -72,6 +96,18 @@ def test_same_config_reproduces_the_gap_table(probe_run, tiny_dataset):
     config = ProbeConfig(dataset=tiny_dataset.folder, backbones=(RANDOM_CNN,), protocols=("linear",), settings=QUICK)
     again = probe(config, progress=False)
     pd.testing.assert_frame_equal(again.gaps.loc[["fovkit:resnet_small"]].iloc[:1], probe_run.result.gaps.iloc[:1])
+
+
+def test_seeds_are_pooled_into_one_row(tiny_dataset):
+    config = ProbeConfig(
+        dataset=tiny_dataset.folder, backbones=(RANDOM_CNN,), protocols=("linear",), settings=QUICK, seeds=(0, 1)
+    )
+    result = probe(config, progress=False)
+    assert list(result.gaps.index) == [("fovkit:resnet_small", "linear")]
+    assert list(result.predictions.models) == ["fovkit:resnet_small/linear/seed0", "fovkit:resnet_small/linear/seed1"]
+    per_seed = result.details.set_index("model")
+    assert result.gaps.iloc[0]["held_out_accuracy"] == pytest.approx(per_seed["canonical_accuracy"].mean())
+    assert result.gaps.iloc[0]["pose_gap"] == pytest.approx(per_seed["pose_gap"].mean())
 
 
 def test_unknown_backbone_is_refused_before_any_work(tiny_dataset):

@@ -21,6 +21,9 @@ class LinearSettings(BaseModel):
     weight_decays: tuple[float, ...] = (1e-5, 1e-4, 1e-3, 1e-2)
     validation_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     max_iter: int = Field(500, ge=1)
+    precision: Literal["float32", "bfloat16"] = Field(
+        "float32", description="dtype of the solver's large products; bfloat16 only when asked (results differ)"
+    )
 
 
 class ZeroShotSettings(BaseModel):

@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 from rich.progress import Progress
 
 from fovkit.errors import InputError
@@ -23,6 +23,7 @@ from fovkit.models.base import Backbone
 from fovkit.protocols.backbones import backbones
 from fovkit.protocols.config import BackboneSpec, ProtocolSettings
 from fovkit.protocols.features import dataset_digest
+from fovkit.protocols.probe import evaluation_rows
 from fovkit.protocols.runner import ProtocolRunner
 from fovkit.render import splits
 from fovkit.render.store import RenderedDataset
@@ -50,7 +51,10 @@ class ExperimentConfig(BaseModel):
     fractions: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
     class_fraction: float = Field(0.5, gt=0.0, lt=1.0, description="classes seen varying (experiment 5.4)")
     instance_fraction: float = Field(0.5, gt=0.0, le=1.0, description="instances of a varying class (5.4)")
-    seeds: tuple[int, ...] = (0,)
+    seeds: tuple[NonNegativeInt, ...] = Field((0,), min_length=1)
+    gap_designs: tuple[str, ...] = Field(
+        ("single",), min_length=1, description="designs whose rows form the canonical and one-factor groups"
+    )
     settings: ProtocolSettings = ProtocolSettings()
 
     @field_validator("fractions")
@@ -102,7 +106,7 @@ def run_experiment(
     samples = dataset.samples
     factors = _factors(config, dataset.config.factors)
     table = dataset.factor_table()
-    evaluate = samples[samples["split"] == "held_out"]
+    evaluate = evaluation_rows(samples, dataset.config.factors)
     if evaluate.empty:
         raise InputError("the dataset has no held-out instances to evaluate", path=dataset.folder, field="split")
     sets = [training for seed in config.seeds for training in training_sets(name, samples, factors, config, seed)]
@@ -120,7 +124,7 @@ def run_experiment(
                     outcome = runner.run(protocol, training.rows, evaluate, seed=training.seed, tag=tag)
                     model = f"{backbone.card.id}/{protocol}"
                     predictions = Predictions((model,), pd.Index(evaluate["sample_id"]), outcome.predicted[None])
-                    gaps = gap_table(table, predictions, by="label" if by_class else None)
+                    gaps = gap_table(table, predictions, by="label" if by_class else None, designs=config.gap_designs)
                     parts.append(_long(gaps, table.factor_names, backbone.card.id, protocol, training, outcome))
                     bar.advance(task)
     runs = pd.concat(parts, ignore_index=True)
@@ -180,4 +184,5 @@ def _long(gaps: pd.DataFrame, factors: list[str], backbone: str, protocol: str, 
         frame["varying_class"] = np.isin(frame["label"], training.varying_classes)
     frame["train_accuracy"] = 100 * outcome.train_accuracy
     frame["n_train"] = len(training.rows)
+    frame["device"], frame["precision"] = outcome.details["device"], outcome.details["precision"]
     return frame

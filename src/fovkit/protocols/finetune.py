@@ -30,7 +30,9 @@ from torch.nn import functional
 
 from fovkit.errors import InputError, preview
 from fovkit.protocols.data import ImageBatches, as_labels
+from fovkit.protocols.devices import device_name, precision_name, resolve_device
 from fovkit.runs import atomic_file
+from fovkit.seeding import derive_seed, torch_generator
 
 CHECKPOINT = "last.pt"
 HISTORY_COLUMNS = ("step", "epoch", "loss", "lr")
@@ -61,7 +63,9 @@ class FinetuneConfig(BaseModel):
     label_smoothing: float = Field(0.0, ge=0.0, lt=1.0)
     seed: int = 0
     checkpoint_every: int = Field(200, ge=1, description="steps between checkpoints (one is also written at the end)")
-    mixed_precision: Precision = Field("auto", description="auto: bf16 autocast on CUDA, off on CPU")
+    mixed_precision: Precision = Field(
+        "off", description="off: float32 everywhere (default); bf16/fp16 autocast; auto: bf16 on CUDA, off on CPU"
+    )
     device: str = Field("auto", description="torch device; auto: cuda when available, else cpu")
     max_steps: int | None = Field(None, ge=1, description="stop after this many steps in all (smoke runs)")
     augment: bool = Field(False, description="random resized crop (35-100% of the area) and horizontal flip")
@@ -76,6 +80,8 @@ class FinetuneResult:
         history: One row per step: `step` (1-based), `epoch` (0-based), `loss` (batch mean) and `lr` (used by it).
         steps: Steps taken in all, including those before a resumption.
         resumed_from: The checkpoint's step this call resumed from, or None for a fresh run.
+        device: The resolved training device, e.g. "cpu" or "cuda:0".
+        precision: The resolved compute precision: "float32", or the autocast dtype ("bfloat16", "float16").
 
     """
 
@@ -83,6 +89,8 @@ class FinetuneResult:
     history: pd.DataFrame
     steps: int
     resumed_from: int | None
+    device: str
+    precision: str
 
 
 def finetune(
@@ -161,7 +169,7 @@ def finetune(
             if epoch != order_epoch:
                 order_epoch, order = epoch, epoch_order(config.seed, epoch, count)
             indices = order[position * config.batch_size : (position + 1) * config.batch_size]
-            torch.manual_seed(derive_seed(config.seed, 1, run.step))
+            torch.manual_seed(derive_seed(config.seed, "finetune", "step", run.step))
             batch = source.take(indices, device)
             if config.augment:
                 batch = random_resized_flip(batch)
@@ -187,7 +195,14 @@ def finetune(
         if checkpoint is not None and (run.step > start or not checkpoint.exists()):
             save_atomic(run.state(), checkpoint)
     model.eval()
-    return FinetuneResult(model=model, history=run.history(), steps=run.step, resumed_from=resumed_from)
+    return FinetuneResult(
+        model=model,
+        history=run.history(),
+        steps=run.step,
+        resumed_from=resumed_from,
+        device=device_name(device),
+        precision=precision_name(dtype),
+    )
 
 
 def predict_logits(
@@ -195,7 +210,7 @@ def predict_logits(
     images: torch.Tensor | torch.utils.data.Dataset,
     batch_size: int = 256,
     device: str = "auto",
-    mixed_precision: Precision = "auto",
+    mixed_precision: Precision = "off",
     progress: bool = False,
 ) -> np.ndarray:
     """Logits (float32 N x K) of images under `torch.inference_mode`, with the model in eval mode.
@@ -205,7 +220,7 @@ def predict_logits(
         images: uint8 tensor N x 3 x H x W, or a dataset of images (see `ImageBatches`).
         batch_size: Images per forward pass.
         device: Torch device; `auto` picks cuda when available.
-        mixed_precision: `auto` runs bf16 autocast on CUDA and full precision on CPU.
+        mixed_precision: `off` (default) computes in float32; `auto` runs bf16 autocast on CUDA only.
         progress: Show a progress bar (on stderr).
 
     """
@@ -238,12 +253,7 @@ def lr_factor(step: int, warmup: int, total: int) -> float:
 
 def epoch_order(seed: int, epoch: int, count: int) -> torch.Tensor:
     """The permutation of `count` samples visited in `epoch`, a function of (seed, epoch) only."""
-    return torch.randperm(count, generator=torch.Generator().manual_seed(derive_seed(seed, 0, epoch)))
-
-
-def derive_seed(*parts: int) -> int:
-    """A 63-bit seed mixed from integers (e.g. seed, stream, index), so nearby inputs give unrelated streams."""
-    return int(np.random.SeedSequence([int(part) for part in parts]).generate_state(1, dtype=np.uint64)[0] >> 1)
+    return torch.randperm(count, generator=torch_generator(seed, "finetune", "epoch", epoch))
 
 
 def random_resized_flip(images: torch.Tensor, min_area: float = 0.35) -> torch.Tensor:
@@ -263,21 +273,6 @@ def random_resized_flip(images: torch.Tensor, min_area: float = 0.35) -> torch.T
     theta[:, 1, 2] = (torch.rand(count, device=device) * 2 - 1) * (1 - height)
     grid = functional.affine_grid(theta.to(images.dtype), list(images.shape), align_corners=False)
     return functional.grid_sample(images, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
-
-
-def resolve_device(device: str | torch.device) -> torch.device:
-    """`auto` -> cuda when available, else cpu; other names are checked to exist."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except RuntimeError as error:
-        raise InputError(
-            f"unknown device {device!r} ({error}); use auto, cpu, cuda or cuda:N", field="device"
-        ) from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device {device!r} requested but CUDA is not available; use cpu or auto", field="device")
-    return resolved
 
 
 def autocast_dtype(mixed_precision: Precision, device: torch.device) -> torch.dtype | None:

@@ -58,7 +58,7 @@ def run_probe(
         write_probe_outputs(result, folder)
         sections = [probe_section(result.gaps, folder / "plots"), *extra_sections]
         report = write_study_report(folder, "Robustness to factors of variation: gap table", sections)
-        extra = {"dataset_digest": result.dataset_digest, "models": result.cards}
+        extra = {"dataset_digest": result.dataset_digest, "models": result.cards, "fits": result.fits}
         write_run_record(folder, "fovkit probe", config, inputs=[config.dataset / MANIFEST], extra=extra)
     shutil.rmtree(work, ignore_errors=True)
     return ProbeRun(result, Path(out), Path(out) / report.name)

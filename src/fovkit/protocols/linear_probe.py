@@ -10,15 +10,16 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from fovkit import seeding
 from fovkit.errors import InputError, preview
+from fovkit.protocols.devices import device_name, resolve_device
 
 DEFAULT_WEIGHT_DECAYS = (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
-PRECISIONS = ("auto", "float32", "bfloat16")
+PRECISIONS = ("float32", "bfloat16")
 _CHUNK = 2048  # rows per chunk when standardising or predicting (cache-sized)
 _COVARIANCE_ROWS = 8192  # evenly spaced rows whose second moment preconditions the solver
 _CURVATURE_ROWS = 8192  # about this many evenly spaced rows estimate the softmax curvature
 _MEMORY = 10  # L-BFGS curvature pairs
-_BFLOAT16_MIN_ROWS = 8192  # "auto" precision: below this, float32 (bfloat16 residuals would limit the gradient)
 _FLATNESS = 0.1  # accept a step where the slope along the line has dropped below this share of its initial value
 _LINE_SEARCH_EVALS = 30
 
@@ -71,7 +72,7 @@ def validation_split(
         first = np.r_[True, np.diff(pairs // n_classes) > 0]
         owner = pairs[first] % n_classes
         unit_name = "groups"
-    rng = np.random.default_rng(seed)
+    rng = seeding.rng(seed, "linear_probe", "validation_split")
     held = np.zeros(len(owner), dtype=bool)
     for index, value in enumerate(classes.tolist()):
         members = np.flatnonzero(owner == index)
@@ -178,8 +179,8 @@ class LinearProbe:
     is the one on these rounded features) and runs the two large products per iteration in bfloat16 with float32
     accumulation; the logits are carried in float32 and moved along each search direction, rounded to bfloat16
     before use. If this rounding stops progress before `tol` (small N), the fit continues with float32 products on
-    the same features. "auto" picks bfloat16 for at least 8,192 rows on a device that multiplies it natively (x86
-    CPUs with AVX512-BF16 or AMX, CUDA with bf16 support), float32 otherwise.
+    the same features. The default is float32 on every device, so the same call fits the same probe on every machine
+    (up to float rounding); bfloat16 is used only when asked for.
 
     Args:
         weight_decays: Grid of weight decays (> 0); one value skips the validation split.
@@ -188,7 +189,7 @@ class LinearProbe:
         tol: Stop when the largest absolute entry of the objective's gradient (standardised space) is below it.
         seed: Seed of the validation split; 0 is a seed. The fit is deterministic for given inputs and seed.
         device: Torch device that runs the solver.
-        precision: "auto", "float32" or "bfloat16": dtype of the large matrix products (see above).
+        precision: "float32" (default) or "bfloat16": dtype of the large matrix products (see above).
 
     Attributes:
         classes_: (K,) the class values, sorted; `predict` returns these.
@@ -202,6 +203,7 @@ class LinearProbe:
         n_iter_: Iterations of the final fit on all rows.
         converged_: Whether the final fit reached `tol` within `max_iter`.
         precision_: The precision used ("float32" or "bfloat16").
+        device_: The torch device the solver ran on, resolved (e.g. "cpu", "cuda:0").
         n_features_in_: D.
 
     """
@@ -214,7 +216,7 @@ class LinearProbe:
         tol: float = 1e-4,
         seed: int = 0,
         device: str = "cpu",
-        precision: str = "auto",
+        precision: str = "float32",
     ) -> None:
         self.weight_decays = weight_decays
         self.validation_fraction = validation_fraction
@@ -239,7 +241,7 @@ class LinearProbe:
 
         """
         decays = self._check_params()
-        device = torch.device(self.device)
+        device = resolve_device(self.device)
         x = _check_features(features, "features", finite=False)  # checked on the moment sums below
         values = _check_labels(labels, len(x))
         groups = None if groups is None else _check_groups(groups, len(x))
@@ -249,8 +251,9 @@ class LinearProbe:
                 f"expected at least 2 classes, got {len(self.classes_)}: {preview(self.classes_.tolist())}",
                 field="labels",
             )
-        dtype = _resolve_precision(self.precision, device, len(x))
-        self.precision_ = "bfloat16" if dtype == torch.bfloat16 else "float32"
+        dtype = torch.bfloat16 if self.precision == "bfloat16" else torch.float32
+        self.precision_ = self.precision
+        self.device_ = device_name(device)
         (n, n_features), n_classes = x.shape, len(self.classes_)
         y = torch.from_numpy(codes.astype(np.int64))
         store = torch.empty(n, n_features, dtype=dtype, device=device)  # standardised features, reused by each fit
@@ -431,20 +434,6 @@ def _check_groups(groups: np.ndarray | Sequence, n_rows: int) -> np.ndarray:
     if values.dtype.kind == "O":
         values = values.astype(str)
     return values
-
-
-def _resolve_precision(precision: str, device: torch.device, n_rows: int) -> torch.dtype:
-    """The matmul dtype: bfloat16 where requested, or under "auto" for many rows on a device that has it natively."""
-    if precision != "auto":
-        return torch.bfloat16 if precision == "bfloat16" else torch.float32
-    if n_rows < _BFLOAT16_MIN_ROWS:
-        return torch.float32
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
-    if device.type == "cpu":
-        checks = (getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
-        return torch.bfloat16 if any(check is not None and check() for check in checks) else torch.float32
-    return torch.float32
 
 
 def _moment_sums(

@@ -1,8 +1,9 @@
 """`fovkit probe`: the gap table of the robustness-limits paper (Table 1) for backbones x protocols on a dataset.
 
 Each backbone is trained on the canonical images of the dataset's train instances (linear probe, finetuning) or used
-as is (zero-shot), then predicts every held-out image; the gap of a factor is the held-out accuracy where only that
-factor varies minus the held-out canonical accuracy.
+as is (zero-shot), once per seed, then predicts every distinct held-out image; the gap of a factor is the held-out
+accuracy where only that factor varies minus the held-out canonical accuracy, pooled over the seeds, with a 95%
+bootstrap interval over held-out objects and the number of images and objects it rests on.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
 from fovkit.errors import InputError
-from fovkit.metrics.gaps import ALL_FACTORS, CANONICAL, gap_table
+from fovkit.metrics.gaps import ALL_FACTORS, AVERAGE, CANONICAL, gap_intervals, gap_table
 from fovkit.models.base import Backbone
 from fovkit.protocols.backbones import backbones
 from fovkit.protocols.config import BackboneSpec, Protocol, ProtocolSettings
@@ -38,17 +39,35 @@ class ProbeConfig(BaseModel):
     backbones: tuple[BackboneSpec, ...] = (BackboneSpec(),)
     protocols: tuple[Protocol, ...] = Field(("linear",), min_length=1)
     settings: ProtocolSettings = ProtocolSettings()
-    seed: int = 0
+    seeds: tuple[NonNegativeInt, ...] = Field((0,), min_length=1, description="training seeds; gaps pool them")
+    gap_designs: tuple[str, ...] = Field(
+        ("single",), min_length=1, description="designs whose rows form the canonical and one-factor groups"
+    )
+    bootstrap: NonNegativeInt = Field(1000, description="resamples of held-out objects for the gap intervals")
 
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """Gap table (one row per backbone x protocol), the full per-group accuracies, predictions and model cards."""
+    """The results of `probe`.
+
+    Attributes:
+        gaps: The paper's Table 1: one row per (backbone, protocol), accuracies and gaps in points, seeds pooled.
+        intervals: One row per (backbone, protocol, group): `n` images, `clusters` objects, accuracy and gap with
+            their 95% bootstrap intervals over objects (group `average` is the mean of the factor gaps).
+        details: `gap_table` of every run (one row per backbone x protocol x seed).
+        predictions: Every run's predicted classes (models named `<backbone>/<protocol>/seed<seed>`).
+        cards: Model card of every backbone.
+        fits: How every run was trained: backbone, protocol, seed, train accuracy, device, precision, ...
+        dataset_digest: Checksum of the dataset's content.
+
+    """
 
     gaps: pd.DataFrame
+    intervals: pd.DataFrame
     details: pd.DataFrame
     predictions: Predictions
     cards: dict[str, dict]
+    fits: list[dict]
     dataset_digest: str
 
 
@@ -67,42 +86,92 @@ def probe(
     dataset = RenderedDataset.open(config.dataset)
     samples = dataset.samples
     train = canonical_training_set(samples)
-    evaluate = samples[samples["split"] == "held_out"]
+    evaluate = evaluation_rows(samples, dataset.config.factors)
     if evaluate.empty:
         raise InputError("the dataset has no held-out instances to evaluate", path=dataset.folder, field="split")
-    names, predicted, train_accuracy, cards = [], [], {}, {}
+    names, pool, predicted, fits, cards = [], [], [], [], {}
     for backbone in backbones(config.backbones, modules, progress):
         cards[backbone.card.id] = backbone.card.to_dict()
         runner = ProtocolRunner(backbone, dataset, config.settings, work=work, progress=progress)
         for protocol in config.protocols:
-            name = f"{backbone.card.id}/{protocol}"
-            outcome = runner.run(protocol, train, evaluate, seed=config.seed, tag=_tag(name, config.seed))
-            names.append(name)
-            predicted.append(outcome.predicted)
-            train_accuracy[name] = 100 * outcome.train_accuracy
+            for seed in config.seeds:
+                name = f"{backbone.card.id}/{protocol}"
+                outcome = runner.run(protocol, train, evaluate, seed=seed, tag=_tag(name, seed))
+                names.append(f"{name}/seed{seed}")
+                pool.append(name)
+                predicted.append(outcome.predicted)
+                fits.append(
+                    {
+                        "backbone": backbone.card.id,
+                        "protocol": protocol,
+                        "seed": seed,
+                        "train_accuracy": 100 * outcome.train_accuracy,
+                        **outcome.details,
+                    }
+                )
     predictions = Predictions(tuple(names), pd.Index(evaluate["sample_id"]), np.stack(predicted).astype(np.int16))
     table = dataset.factor_table()
-    details = gap_table(table, predictions)
-    details.insert(1, "train_accuracy", details["model"].map(train_accuracy))
-    return ProbeResult(paper_table(details, table.factor_names), details, predictions, cards, dataset_digest(dataset))
+    details = gap_table(table, predictions, designs=config.gap_designs)
+    intervals = gap_intervals(
+        table,
+        predictions,
+        object_ids(table.frame),
+        n_resamples=config.bootstrap,
+        seed=config.seeds[0],
+        pool=pool,
+        designs=config.gap_designs,
+    )
+    intervals = _split_model(intervals)
+    gaps = paper_table(intervals, pd.DataFrame(fits), table.factor_names)
+    return ProbeResult(gaps, intervals, details, predictions, cards, fits, dataset_digest(dataset))
 
 
-def paper_table(details: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
+def evaluation_rows(samples: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
+    """The held-out rows, one per distinct image: within a design, rows of one object with equal factor values.
+
+    The single-factor design repeats the canonical image (each axis's grid holds its canonical value); counting it
+    once per object keeps the canonical accuracy and its interval honest.
+    """
+    held_out = samples[samples["split"] == "held_out"]
+    values = [name for name in factors if name != "background"] + ["background_type", "background_index"]
+    return held_out.drop_duplicates(["design", "label", "instance", *values])
+
+
+def object_ids(frame: pd.DataFrame) -> np.ndarray:
+    """One id per rendered object (class, instance): the clusters of the gap intervals."""
+    return (frame["label"].astype(str) + "/" + frame["instance"].astype(str)).to_numpy()
+
+
+def paper_table(intervals: pd.DataFrame, fits: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
     """The gap table laid out like the paper's Table 1: index (backbone, protocol), accuracies and gaps in points.
 
-    `details` is `gap_table`'s output for models named `<backbone id>/<protocol>`.
+    Args:
+        intervals: `ProbeResult.intervals` (columns backbone, protocol, group, accuracy, gap, ...).
+        fits: One row per run with backbone, protocol and train_accuracy (averaged over seeds).
+        factors: The factor names, in column order.
+
     """
-    parts = details["model"].str.rsplit("/", n=1, expand=True)
-    columns = {
-        "train_accuracy": "train_accuracy",
-        f"{CANONICAL}_accuracy": "held_out_accuracy",
-        **{f"{name}_gap": f"{name}_gap" for name in factors},
-        "average_gap": "average_gap",
-        f"{ALL_FACTORS}_gap": "all_factors_gap",
-    }
-    frame = details[list(columns)].rename(columns=columns)
-    frame.index = pd.MultiIndex.from_arrays([parts[0], parts[1]], names=["backbone", "protocol"])
-    return frame
+    keys = ["backbone", "protocol"]
+    gaps = intervals.pivot_table(index=keys, columns="group", values="gap", sort=False, dropna=False)
+    accuracy = intervals[intervals["group"] == CANONICAL].set_index(keys)["accuracy"]
+    frame = pd.DataFrame(
+        {
+            "train_accuracy": fits.groupby(keys, sort=False)["train_accuracy"].mean(),
+            "held_out_accuracy": accuracy,
+            **{f"{name}_gap": gaps[name] for name in factors},
+            "average_gap": gaps[AVERAGE],
+            "all_factors_gap": gaps[ALL_FACTORS],
+        }
+    )
+    return frame.loc[accuracy.index]
+
+
+def _split_model(intervals: pd.DataFrame) -> pd.DataFrame:
+    """Replace `model` (`<backbone>/<protocol>`) by `backbone` and `protocol` columns."""
+    parts = intervals["model"].str.rsplit("/", n=1, expand=True)
+    return intervals.drop(columns="model").assign(backbone=parts[0], protocol=parts[1])[
+        ["backbone", "protocol", *intervals.columns.drop("model")]
+    ]
 
 
 def write_probe_outputs(result: ProbeResult, folder: Path) -> list[Path]:
@@ -111,10 +180,20 @@ def write_probe_outputs(result: ProbeResult, folder: Path) -> list[Path]:
     result.gaps.to_csv(written[0])
     result.gaps.to_parquet(written[1])
     written[2].write_text(markdown_table(result.gaps))
-    result.details.to_csv(folder / "gap_details.csv", index=False)
-    result.predictions.to_frame().to_parquet(folder / "predictions.parquet", index=False)
-    (folder / "models.json").write_text(json.dumps(result.cards, indent=2) + "\n")
-    return [*written, folder / "gap_details.csv", folder / "predictions.parquet", folder / "models.json"]
+    others = [folder / name for name in ("gap_intervals.csv", "gap_details.csv", "predictions.parquet", "models.json")]
+    result.intervals.to_csv(others[0], index=False)
+    result.details.to_csv(others[1], index=False)
+    result.predictions.to_frame().to_parquet(others[2], index=False)
+    others[3].write_text(json.dumps(_cards_with_fits(result), indent=2) + "\n")
+    return [*written, *others]
+
+
+def _cards_with_fits(result: ProbeResult) -> dict[str, dict]:
+    """Each model card with the runs trained from it (protocol, seed, device, precision, ...)."""
+    return {
+        backbone: {**card, "fits": [fit for fit in result.fits if fit["backbone"] == backbone]}
+        for backbone, card in result.cards.items()
+    }
 
 
 def _tag(name: str, seed: int) -> str:

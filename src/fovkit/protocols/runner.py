@@ -20,16 +20,21 @@ import torch
 from fovkit.models.base import Backbone, Classifier
 from fovkit.protocols.config import Protocol, ProtocolSettings
 from fovkit.protocols.data import load_images
+from fovkit.protocols.devices import device_name, resolve_device
 from fovkit.protocols.features import FeatureSet, extract_features
 from fovkit.protocols.finetune import finetune, predict_logits
 from fovkit.protocols.linear_probe import LinearProbe
 from fovkit.protocols.zero_shot import ZeroShotClassifier
 from fovkit.render.store import RenderedDataset
+from fovkit.seeding import derive_seed
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """Result of one training run: accuracy on its own training rows and the predicted class of each evaluated row."""
+    """Result of one training run: accuracy on its own training rows and the predicted class of each evaluated row.
+
+    `details` records how the run was made, always including the resolved `device` and `precision` of the fit.
+    """
 
     train_accuracy: float
     predicted: np.ndarray
@@ -92,16 +97,19 @@ class ProtocolRunner:
             validation_fraction=settings.validation_fraction,
             max_iter=settings.max_iter,
             seed=seed,
+            device=self.settings.device,
+            precision=settings.precision,
         )
         features = self.features.rows(train["sample_id"])
         labels = train["label"].to_numpy()
         probe.fit(features, labels, groups=_objects(train))
         predicted = probe.predict(self.features.rows(evaluate["sample_id"]))
-        return Outcome(probe.score(features, labels), predicted, {"weight_decay": probe.weight_decay_})
+        details = {"weight_decay": probe.weight_decay_, "device": probe.device_, "precision": probe.precision_}
+        return Outcome(probe.score(features, labels), predicted, details)
 
     def _finetune(self, train: pd.DataFrame, evaluate: pd.DataFrame, seed: int, tag: str) -> Outcome:
         with torch.random.fork_rng():
-            torch.manual_seed(seed)
+            torch.manual_seed(derive_seed(seed, "finetune", "head"))
             model = Classifier(copy.deepcopy(self.backbone), len(self.dataset.class_names))
         images = load_images(self.dataset, train, progress=False)
         labels = train["label"].to_numpy()
@@ -111,7 +119,8 @@ class ProtocolRunner:
         size = self.settings.batch_size
         train_predicted = predict_logits(result.model, images, batch_size=size).argmax(axis=1)
         predicted = predict_logits(result.model, self._eval_images(evaluate), batch_size=size).argmax(axis=1)
-        return Outcome(float(np.mean(train_predicted == labels)), predicted, {"steps": result.steps})
+        details = {"steps": result.steps, "device": result.device, "precision": result.precision}
+        return Outcome(float(np.mean(train_predicted == labels)), predicted, details)
 
     def _zero_shot(self, train: pd.DataFrame, evaluate: pd.DataFrame) -> Outcome:
         model = ZeroShotClassifier(self.backbone, self.dataset.class_names, self.settings.zero_shot.templates)
@@ -119,7 +128,8 @@ class ProtocolRunner:
         train_images = load_images(self.dataset, train, progress=False)
         train_predicted = predict_logits(model, train_images, batch_size=size).argmax(axis=1)
         predicted = predict_logits(model, self._eval_images(evaluate), batch_size=size).argmax(axis=1)
-        return Outcome(float(np.mean(train_predicted == train["label"].to_numpy())), predicted)
+        details = {"device": device_name(resolve_device("auto")), "precision": "float32"}
+        return Outcome(float(np.mean(train_predicted == train["label"].to_numpy())), predicted, details)
 
     def _eval_images(self, evaluate: pd.DataFrame) -> torch.Tensor:
         """Decoded images of the evaluation rows, kept for later runs on the same rows."""
