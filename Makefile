@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt tools/cpu_torchvision.py
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/fovkit demo --out $(DEMO_OUT)
+	$(BIN)/fovkit demo --out $(DEMO_OUT) --overwrite
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools

@@ -1,4 +1,4 @@
-"""`fovkit probe`, `fovkit experiment` and `fovkit demo` from the command line: outputs, and exit code 2."""
+"""`fovkit probe` and `fovkit experiment` from the command line: outputs, and exit code 2."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from fovkit.cli.main import app
-from fovkit.protocols import backbones
-from fovkit.render import presets
 
 runner = CliRunner()
 RANDOM = "fovkit:resnet_small@random"
@@ -52,21 +50,3 @@ def test_experiment_runs_and_refuses_unknown_factors(tiny_dataset, tmp_path: Pat
     bad = runner.invoke(app, ["experiment", "samples", str(tiny_dataset.folder), "--factor", "colour"])
     assert bad.exit_code == 2
     assert "unknown factors ['colour']" in bad.output
-
-
-def test_demo_renders_probes_and_reports(tiny_dataset, tmp_path: Path, monkeypatch):
-    """The demo's wiring, on the tiny study dataset and a random backbone in place of the pretrained default."""
-    from fovkit.models import load_backbone
-
-    original = presets.load_render_config
-    monkeypatch.setattr(
-        presets, "load_render_config", lambda name: tiny_dataset.config if name == "study" else original(name)
-    )
-    monkeypatch.setattr(backbones, "default_backbone", lambda progress=True: load_backbone("fovkit:resnet_small"))
-    out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--out", str(out), "--quiet"])
-    assert result.exit_code == 0, result.output
-    assert "Gap table" in result.output
-    assert (out / "report.html").is_file() and (out / "gap_table.md").is_file()
-    assert (tmp_path / "demo-render" / "manifest.json").is_file()
-    assert "contact sheet" in (out / "report.html").read_text()

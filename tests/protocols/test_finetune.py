@@ -200,7 +200,9 @@ def test_predict_logits_in_eval_mode(small, tiny_dataset: RenderedDataset):
 
     rows = tiny_dataset.samples.iloc[:20]
     from_dataset = predict_logits(model, ShardImageDataset(tiny_dataset, rows), batch_size=8)
-    np.testing.assert_array_equal(from_dataset, predict_logits(model, load_images(tiny_dataset, rows)))
+    # Other batch sizes may take other kernels: equal up to float rounding, not bit for bit.
+    from_tensor = predict_logits(model, load_images(tiny_dataset, rows), batch_size=32)
+    np.testing.assert_allclose(from_dataset, from_tensor, rtol=1e-5, atol=1e-6)
 
 
 def test_no_weight_decay_on_biases_and_norms():

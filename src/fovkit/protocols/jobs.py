@@ -13,14 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fovkit.cache import cache_dir
+from fovkit.errors import InputError
 from fovkit.models.base import Backbone
 from fovkit.protocols import summaries
 from fovkit.protocols.experiments import EXPERIMENTS, ExperimentConfig, ExperimentName, ExperimentResult, run_experiment
 from fovkit.protocols.probe import ProbeConfig, ProbeResult, probe, write_probe_outputs
 from fovkit.render.dataset import MANIFEST
+from fovkit.render.job import RenderRun, run_render
+from fovkit.render.presets import load_render_config
 from fovkit.report.html import Section
+from fovkit.report.render import render_section
 from fovkit.report.study import experiment_section, probe_section, write_study_report
-from fovkit.runs import atomic_output_dir, write_run_record
+from fovkit.runs import atomic_output_dir, check_output_folder, write_run_record
 from fovkit.tables.markdown import markdown_table
 
 
@@ -88,6 +92,47 @@ def run_experiment_job(
         write_run_record(folder, f"fovkit experiment {name}", config, inputs=[config.dataset / MANIFEST], extra=extra)
     shutil.rmtree(work, ignore_errors=True)
     return ExperimentRun(result, tables, Path(out), Path(out) / report.name)
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """A finished `fovkit demo`: the rendered dataset, the gap table run and experiment 5.2."""
+
+    folder: Path
+    render: RenderRun
+    probe: ProbeRun
+    instances: ExperimentRun
+
+
+DEMO_PRESET = "study"
+DEMO_SEEDS = (0, 1, 2)
+"""Training seeds of the demo's probes; its gaps pool them (one seed moves a gap by several points)."""
+
+
+def run_demo(out: Path, overwrite: bool = False, progress: bool = True) -> DemoRun:
+    """The main job: render the `study` preset, probe the default backbone, run experiment 5.2, all under `out`.
+
+    `out` holds `dataset/` (the renders; a rerun resumes and verifies them), `gaps/` (the gap table of the linear
+    probe and finetuning over `DEMO_SEEDS`, with report) and `instances/` (experiment 5.2). Like every command, it
+    refuses a non-empty `out` unless `overwrite`, and then only one an earlier demo wrote (its `run.json` is written
+    first, so an interrupted demo is recognised and resumed with `overwrite`).
+    """
+    out = check_output_folder(out, overwrite)
+    settings = {"preset": DEMO_PRESET, "seeds": list(DEMO_SEEDS), "protocols": ["linear", "finetune"]}
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"cannot create the output folder: {error.strerror}", path=out, field="--out") from error
+    write_run_record(out, "fovkit demo", settings, extra={"complete": False})
+    rendered = run_render(load_render_config(DEMO_PRESET), out / "dataset", progress=progress)
+    config = ProbeConfig(dataset=rendered.dataset.folder, protocols=("linear", "finetune"), seeds=DEMO_SEEDS)
+    sections = (render_section(rendered),)
+    probe_run = run_probe(config, out / "gaps", overwrite=True, progress=progress, extra_sections=sections)
+    experiment = ExperimentConfig(dataset=rendered.dataset.folder, fractions=(0.25, 0.5, 1.0))
+    instances = run_experiment_job("instances", experiment, out / "instances", overwrite=True, progress=progress)
+    inputs = [rendered.dataset.folder / MANIFEST]
+    write_run_record(out, "fovkit demo", settings, inputs=inputs, extra={"complete": True})
+    return DemoRun(Path(out), rendered, probe_run, instances)
 
 
 def summarize(result: ExperimentResult) -> dict:
