@@ -52,3 +52,19 @@ def test_different_weights_get_a_different_cache_entry(tiny_dataset, tmp_path):
             extract_features(one, tiny_dataset, root=tmp_path, progress=False).features,
             extract_features(other, tiny_dataset, root=tmp_path, progress=False).features,
         )
+
+
+def test_a_damaged_feature_file_is_computed_again_not_used(tiny_dataset, tmp_path, monkeypatch):
+    backbone = tiny_backbone()
+    first = extract_features(backbone, tiny_dataset, root=tmp_path, progress=False)
+    damaged = sorted(feature_cache_folder(backbone, tiny_dataset, tmp_path).glob("*.npy"))[0]
+    data = bytearray(damaged.read_bytes())
+    data[-4:] = b"\x00\x00\xc0\x7f"  # a NaN where a feature was
+    damaged.write_bytes(bytes(data))
+    calls = []
+    original = features_module._embed
+    monkeypatch.setattr(features_module, "_embed", lambda *args: calls.append(1) or original(*args))
+    again = extract_features(backbone, tiny_dataset, root=tmp_path, progress=False)
+    assert len(calls) == 1
+    assert np.isfinite(again.features).all()
+    np.testing.assert_array_equal(first.features, again.features)

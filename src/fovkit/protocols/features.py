@@ -2,25 +2,27 @@
 
 The cache key combines the backbone's identity (id, weights digest, preprocessing) with the dataset's manifest
 checksum, so a changed model, weight file, preprocessing or dataset never reuses stale features. Each shard's
-features are written under a temporary name and renamed, so an interrupted extraction resumes where it stopped.
+features are written under a temporary name and renamed, so an interrupted extraction resumes where it stopped, and
+each file's SHA-256 is kept beside it and verified on every read: a damaged file is computed again, never used.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from rich.progress import Progress
+from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from fovkit.cache import cache_dir
+from fovkit.cache import cache_dir, load_verified, npy_bytes, store_verified
 from fovkit.models.base import Backbone
 from fovkit.render.store import RenderedDataset
-from fovkit.runs import atomic_file
 
 
 @dataclass(frozen=True)
@@ -64,36 +66,47 @@ def extract_features(
     _describe(folder, backbone, dataset)
     samples = dataset.samples
     shards = [shard["name"] for shard in dataset.manifest["shards"]]
-    missing = [name for name in shards if not (folder / _file(name)).exists()]
+    stored = {name: _load(folder / _file(name)) for name in shards}
+    missing = [name for name in shards if stored[name] is None]
     todo = int(samples["shard"].isin(missing).sum())
     backbone = backbone.to(device).eval()
-    with Progress(disable=not progress or not todo, transient=True) as bar:
+    with progress_bar(progress and todo > 0) as bar:
         task = bar.add_task(f"features {backbone.card.id}", total=todo)
         for name in missing:
             rows = samples[samples["shard"] == name]
             images = np.stack(list(dataset.images(rows)))
-            _save(folder / _file(name), _embed(backbone, images, batch_size, device))
-            bar.advance(task, len(rows))
-    features = np.concatenate([np.load(folder / _file(name)) for name in shards])
+            stored[name] = _embed(backbone, images, batch_size, device, lambda count: bar.advance(task, count))
+            store_verified(folder / _file(name), npy_bytes(stored[name]))
+    features = np.concatenate([stored[name] for name in shards])
     return FeatureSet(pd.Index(samples["sample_id"]), features, folder)
 
 
-def _embed(backbone: Backbone, images: np.ndarray, batch_size: int, device: str) -> np.ndarray:
+def progress_bar(enabled: bool) -> Progress:
+    """A progress bar with counts, elapsed time and an estimate of the time left (hidden when not `enabled`)."""
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, disable=not enabled, transient=True)
+
+
+def _embed(
+    backbone: Backbone, images: np.ndarray, batch_size: int, device: str, advance: Callable[[int], object]
+) -> np.ndarray:
     parts = []
     with torch.inference_mode():
         for start in range(0, len(images), batch_size):
             batch = torch.from_numpy(images[start : start + batch_size]).to(device).permute(0, 3, 1, 2)
             parts.append(backbone(batch.float().div_(255)).float().cpu().numpy())
+            advance(len(batch))
     return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+def _load(path: Path) -> np.ndarray | None:
+    """A shard's cached features if the file matches its recorded checksum, else None (to be computed again)."""
+    data = load_verified(path)
+    return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
 
 
 def _file(shard: str) -> str:
     return f"{Path(shard).stem}.npy"
-
-
-def _save(path: Path, array: np.ndarray) -> None:
-    with atomic_file(path) as staging, staging.open("wb") as stream:
-        np.save(stream, array, allow_pickle=False)
 
 
 def _describe(folder: Path, backbone: Backbone, dataset: RenderedDataset) -> None:
