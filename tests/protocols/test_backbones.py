@@ -1,5 +1,6 @@
 import pytest
 
+from fovkit.models.weights import write_state_dict
 from fovkit.protocols import backbones
 from fovkit.protocols.backbones import PretrainConfig, default_backbone, pretraining_classes, resolve_backbone
 from fovkit.protocols.finetune import FinetuneConfig
@@ -35,6 +36,21 @@ def test_default_backbone_is_pretrained_once_then_loaded_from_the_cache(tmp_path
     assert again.card == first.card
     state, other = first.state_dict(), again.state_dict()
     assert all((state[key] == other[key]).all() for key in state)
+
+
+def test_cached_weights_that_differ_from_their_recorded_digest_are_trained_again(tmp_path, monkeypatch):
+    first = default_backbone(TINY_PRETRAIN, root=tmp_path, progress=False)
+    weights = tmp_path / f"default-{TINY_PRETRAIN.key()}" / backbones.WEIGHTS
+    state = {key: value.clone() for key, value in first.trunk.state_dict().items()}
+    name = next(key for key, value in state.items() if value.is_floating_point())
+    state[name] += 1.0
+    write_state_dict(state, weights)  # the file now holds other weights than its card records
+    calls = []
+    original = backbones._pretrain
+    monkeypatch.setattr(backbones, "_pretrain", lambda *args: calls.append(1) or original(*args))
+    again = default_backbone(TINY_PRETRAIN, root=tmp_path, progress=False)
+    assert calls == [1]
+    assert again.card.weights_digest == first.card.weights_digest
 
 
 def test_pretraining_classes_are_disjoint_from_the_study_preset():

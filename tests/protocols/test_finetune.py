@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
@@ -162,20 +163,37 @@ def test_resuming_with_another_config_or_data_is_refused(small, tmp_path: Path):
     assert finetune(tiny_classifier(), images, labels, later, tmp_path, progress=False).steps == 3
 
 
-def test_unreadable_checkpoints_are_refused(small, tmp_path: Path):
+def test_unreadable_damaged_or_foreign_checkpoints_are_refused(small, tmp_path: Path):
     images, labels = small
+    config = FinetuneConfig(max_steps=1)
     (tmp_path / CHECKPOINT).write_bytes(b"not a checkpoint")
+    with pytest.raises(InputError, match="checksum"):  # no checksum recorded: not written by fovkit
+        finetune(tiny_classifier(), images, labels, config, tmp_path, progress=False)
+    with_digest(tmp_path / CHECKPOINT)
     with pytest.raises(InputError, match="cannot read the checkpoint"):
-        finetune(tiny_classifier(), images, labels, FinetuneConfig(max_steps=1), tmp_path, progress=False)
+        finetune(tiny_classifier(), images, labels, config, tmp_path, progress=False)
     torch.save({"model": {}}, tmp_path / CHECKPOINT)
+    with_digest(tmp_path / CHECKPOINT)
     with pytest.raises(InputError, match="not a finetune checkpoint"):
-        finetune(tiny_classifier(), images, labels, FinetuneConfig(max_steps=1), tmp_path, progress=False)
+        finetune(tiny_classifier(), images, labels, config, tmp_path, progress=False)
+    (tmp_path / CHECKPOINT).unlink()
+    finetune(tiny_classifier(), images, labels, RESUMABLE.model_copy(update={"max_steps": 4}), tmp_path, progress=False)
+    data = bytearray((tmp_path / CHECKPOINT).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / CHECKPOINT).write_bytes(bytes(data))
+    with pytest.raises(InputError, match="does not match the checksum"):
+        finetune(tiny_classifier(), images, labels, RESUMABLE, tmp_path, progress=False)
+
+
+def with_digest(path: Path) -> None:
+    """Record a file's checksum the way `save_atomic` does."""
+    Path(f"{path}.sha256").write_text(hashlib.sha256(path.read_bytes()).hexdigest() + "\n")
 
 
 def test_checkpoints_are_written_atomically(small, tmp_path: Path):
     images, labels = small
     finetune(tiny_classifier(), images, labels, RESUMABLE.model_copy(update={"max_steps": 9}), tmp_path, progress=False)
-    assert [path.name for path in tmp_path.iterdir()] == [CHECKPOINT]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [CHECKPOINT, f"{CHECKPOINT}.sha256"]
     saved = (tmp_path / CHECKPOINT).read_bytes()
 
     class Unpicklable:
@@ -184,7 +202,7 @@ def test_checkpoints_are_written_atomically(small, tmp_path: Path):
 
     with pytest.raises(Crash):
         save_atomic({"step": 99, "bad": Unpicklable()}, tmp_path / CHECKPOINT)
-    assert [path.name for path in tmp_path.iterdir()] == [CHECKPOINT]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [CHECKPOINT, f"{CHECKPOINT}.sha256"]
     assert (tmp_path / CHECKPOINT).read_bytes() == saved
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from fovkit.cache import cache_dir
 from fovkit.errors import InputError
 from fovkit.models import Backbone, Classifier, load_backbone, save_backbone
+from fovkit.models.weights import read_card
 from fovkit.protocols.config import DEFAULT_BACKBONE, BackboneSpec
 from fovkit.protocols.data import load_images
 from fovkit.protocols.finetune import FinetuneConfig, finetune, predict_logits
@@ -27,9 +28,10 @@ from fovkit.render.design import n_classes
 from fovkit.render.job import run_render
 from fovkit.render.presets import load_render_config
 from fovkit.render.store import RenderedDataset
+from fovkit.seeding import derive_seed
 
 WEIGHTS = "backbone.safetensors"
-RECIPE = 2
+RECIPE = 3
 """Bumped when the pretraining code changes what it trains, so stale cached weights are not reused."""
 
 
@@ -77,11 +79,24 @@ def default_backbone(config: PretrainConfig | None = None, root: Path | None = N
     config = config or PretrainConfig()
     folder = (root or cache_dir() / "backbones") / f"default-{config.key()}"
     weights = folder / WEIGHTS
-    if not weights.exists():
+    backbone = _load_verified(config, weights)
+    if backbone is None:  # never trained, or the cached weights differ from the digest recorded when they were saved
         _pretrain(config, folder, progress)
-    backbone = load_backbone(config.architecture, weights=weights)
+        backbone = _load_verified(config, weights)
     backbone.card = replace(backbone.card, id=DEFAULT_BACKBONE)
     return backbone
+
+
+def _load_verified(config: PretrainConfig, weights: Path) -> Backbone | None:
+    """The cached default backbone if its weights match the digest saved with them, else None."""
+    record = read_card(weights) if weights.exists() else None
+    if record is None:
+        return None
+    try:
+        backbone = load_backbone(config.architecture, weights=weights)
+    except InputError:
+        return None
+    return backbone if backbone.card.weights_digest == record.get("weights_digest") else None
 
 
 def pretraining_classes(config: PretrainConfig | None = None) -> list[str]:
@@ -102,7 +117,7 @@ def _pretrain(config: PretrainConfig, folder: Path, progress: bool) -> None:
     samples = dataset.samples
     backbone = load_backbone(config.architecture, weights="random", seed=config.seed)
     with torch.random.fork_rng():
-        torch.manual_seed(config.seed)
+        torch.manual_seed(derive_seed(config.seed, "default_backbone", "head"))
         model = Classifier(backbone, n_classes(config.render))
     images = load_images(dataset, samples, progress=progress)
     labels = samples["label"].to_numpy()

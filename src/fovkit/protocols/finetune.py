@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import os
 import pickle
@@ -283,11 +284,19 @@ def autocast_dtype(mixed_precision: Precision, device: torch.device) -> torch.dt
 
 
 def save_atomic(state: dict[str, Any], path: Path) -> None:
-    """`torch.save` to a temporary file beside `path`, then rename it over `path` (readers never see a partial file)."""
+    """`torch.save` to a temporary file beside `path`, then rename it over `path` (readers never see a partial file).
+
+    The file's SHA-256 is written beside it (`<path>.sha256`) and checked when the checkpoint is read back.
+    """
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    data = buffer.getvalue()
     with atomic_file(path) as staging, staging.open("wb") as stream:
-        torch.save(state, stream)
+        stream.write(data)
         stream.flush()
         os.fsync(stream.fileno())
+    with atomic_file(_digest_path(path)) as staging:
+        staging.write_text(hashlib.sha256(data).hexdigest() + "\n")
 
 
 def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
@@ -420,14 +429,29 @@ class _Run:
 
 
 def _read_checkpoint(path: Path, device: torch.device) -> dict[str, Any]:
+    data = path.read_bytes()
     try:
-        state = torch.load(path, map_location=device, weights_only=True)
+        recorded = _digest_path(path).read_text().strip()
+    except OSError:
+        recorded = None
+    if recorded != hashlib.sha256(data).hexdigest():
+        raise InputError(
+            "the checkpoint does not match the checksum recorded when it was written (damaged or replaced); "
+            "delete it to start over",
+            path=path,
+        )
+    try:
+        state = torch.load(io.BytesIO(data), map_location=device, weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError) as error:
         raise InputError(f"cannot read the checkpoint ({error}); delete it to start over", path=path) from None
     missing = [key for key in CHECKPOINT_KEYS if not isinstance(state, dict) or key not in state]
     if missing:
         raise InputError(f"not a finetune checkpoint: it lacks {missing}; delete it to start over", path=path)
     return state
+
+
+def _digest_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
 
 
 def _rng_fork(device: torch.device) -> Any:
