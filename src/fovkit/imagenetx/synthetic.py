@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from rich.progress import track
 
+from fovkit import seeding
 from fovkit.imagenetx.annotations import FACTORS, NUM_CLASSES, annotation_dir, load_factor_table
 
 
@@ -20,7 +21,7 @@ def synthetic_predictions(n_models: int, seed: int) -> Iterator[pd.DataFrame]:
     Each model has its own accuracy and per-factor difficulty, so factor accuracies and error ratios differ
     between models the way real ones do; confidences are higher on correct predictions.
     """
-    rng = np.random.default_rng(seed)
+    rng = seeding.rng(seed, "imagenetx", "synthetic_predictions")
     files = pd.read_csv(annotation_dir() / "filename_label.csv")
     factors = load_factor_table("top", "val", keep_prototypes=True).frame.set_index("sample_id")[list(FACTORS)]
     factor_of_image = factors.reindex(files["file_name"]).fillna(0).to_numpy().argmax(axis=1)

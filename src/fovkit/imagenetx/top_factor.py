@@ -27,6 +27,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from fovkit import seeding
 from fovkit.errors import InputError, preview
 from fovkit.imagenetx.annotations import FACTORS, Partition, annotation_dir, load_factor_table
 from fovkit.runs import atomic_output_dir, file_checksum, package_versions, write_run_record
@@ -254,7 +255,7 @@ def shipped_top_factors(frame: pd.DataFrame) -> pd.Series:
 
 
 def choose_subset(n_rows: int, limit: int | None, seed: int) -> np.ndarray:
-    """Sorted row positions of a random subset of `limit` rows drawn with `numpy.random.default_rng(seed)`.
+    """Sorted row positions of a random subset of `limit` rows, drawn from the seeded stream of `fovkit.seeding`.
 
     Args:
         n_rows: Rows to choose from.
@@ -266,7 +267,7 @@ def choose_subset(n_rows: int, limit: int | None, seed: int) -> np.ndarray:
         return np.arange(n_rows)
     if not 1 <= limit <= n_rows:
         raise InputError(f"limit must be between 1 and the {n_rows} annotated images, got {limit}", field="limit")
-    return np.sort(np.random.default_rng(seed).choice(n_rows, size=limit, replace=False))
+    return np.sort(seeding.rng(seed, "imagenetx", "top_factor_subset").choice(n_rows, size=limit, replace=False))
 
 
 def run_top_factor(
