@@ -14,19 +14,20 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 _TEST_CACHE = tempfile.mkdtemp(prefix="fovkit-test-cache-")
 os.environ["FOVKIT_CACHE"] = _TEST_CACHE
 atexit.register(shutil.rmtree, _TEST_CACHE, ignore_errors=True)
+# The imports below come after the environment on purpose: BLAS reads its thread count when numpy loads.
 
-from pathlib import Path
+from pathlib import Path  # noqa: E402
 
-import pandas as pd
-import pytest
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
-from fovkit.imagenetx.annotations import load_factor_table, sample_universe
-from fovkit.imagenetx.synthetic import write_synthetic_predictions
-from fovkit.render.config import RenderConfig
-from fovkit.render.job import run_render
-from fovkit.render.store import RenderedDataset
-from fovkit.tables import FactorTable
-from fovkit.tables.alignment import SampleUniverse
+from fovkit.imagenetx.annotations import load_factor_table, sample_universe  # noqa: E402
+from fovkit.imagenetx.synthetic import write_synthetic_predictions  # noqa: E402
+from fovkit.render.config import RenderConfig  # noqa: E402
+from fovkit.render.job import run_render  # noqa: E402
+from fovkit.render.store import RenderedDataset  # noqa: E402
+from fovkit.tables import FactorTable  # noqa: E402
+from fovkit.tables.alignment import SampleUniverse  # noqa: E402
 
 # Three classes, five instances (one held out per class), single and all-factor designs: 630 images at 32 px.
 TINY_STUDY = RenderConfig(
