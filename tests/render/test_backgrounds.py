@@ -148,3 +148,13 @@ def test_folder_backgrounds_errors(folder: Path):
         backgrounds("sky", 2, 16)
     with pytest.raises(InputError, match="does not exist"):
         FolderBackgrounds(folder / "missing")
+
+
+def test_procedural_backgrounds_draw_from_named_seeding_streams():
+    from fovkit.seeding import rng
+
+    generator = bg._TYPES.get("city")
+    expected = np.clip(generator(rng(5, "render", "background", "city", 2), 32, 32), 0.0, 1.0) * 255.0 + 0.5
+    np.testing.assert_array_equal(background("city", 2, 32, seed=5), expected.astype(np.uint8))
+    with pytest.raises(InputError, match="seed"):
+        background("city", 2, 32, seed=-1)

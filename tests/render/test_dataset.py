@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from fovkit.errors import InputError
+from fovkit.render import dataset as dataset_module
 from fovkit.render.config import RenderConfig
 from fovkit.render.dataset import render_dataset, shard_tasks
 from fovkit.render.job import run_render
@@ -31,6 +35,20 @@ TINY = RenderConfig(
     shard_size=25,
     samples=2,
 )
+
+
+MICRO_FIELDS = {
+    "instances_per_class": 1,
+    "image_size": 16,
+    "designs": ("single",),
+    "single_values": 2,
+    "backgrounds_per_type": 1,
+    "grid_backgrounds": 1,
+    "held_out_fraction": 0.0,
+    "shard_size": 5,
+    "samples": 1,
+}
+BACKGROUNDS = ("sky", "water", "city", "home", "grass")
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +90,7 @@ def test_shard_columns_images_and_hf_metadata(tiny_run):
 
 def test_select_pose_varies_all_else_canonical(tiny_run):
     rows = tiny_run.dataset.select(varies=["pose"], design="single")
-    assert rows["varies_pose"].sum() == 2 * 2 * 3  # objects x pose values (none of the 3 is the canonical 36)
+    assert rows["varies_pose"].sum() == 2 * 2 * 2  # objects x pose values (one of the 3 is the canonical 36)
     others = [f"varies_{name}" for name in ("position", "size", "lighting", "background")]
     assert not rows[others].to_numpy().any()
     assert rows["position"].eq(TINY.axes["position"].canonical).all()
@@ -151,3 +169,202 @@ def test_ray_engine_renders_identical_shards(tiny_run, tmp_path: Path):
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["shards"] == tiny_run.dataset.manifest["shards"]
+
+
+# Hostile inputs ---------------------------------------------------------------------------------------------------
+
+
+def render(config: RenderConfig, out: Path, overwrite: bool = False) -> RenderedDataset:
+    return run_render(config, out, workers=1, progress=False, overwrite=overwrite).dataset
+
+
+def flip_bytes(path: Path, count: int = 8) -> None:
+    """Flip `count` bytes in the middle of a file, as a bad disk or a stray write would."""
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + count] = bytes(byte ^ 0xFF for byte in data[middle : middle + count])
+    path.write_bytes(bytes(data))
+
+
+def test_resume_refuses_a_flipped_shard_and_never_rewrites_the_manifest(micro: RenderConfig, tmp_path: Path):
+    out = tmp_path / "data"
+    render(micro, out)
+    manifest = (out / "manifest.json").read_bytes()
+    shard = out / "single-00001.parquet"
+    flip_bytes(shard)
+    with pytest.raises(InputError, match="SHA-256 differs") as caught:
+        render(micro, out)
+    assert caught.value.path == shard and "delete that shard file" in str(caught.value)
+    assert (out / "manifest.json").read_bytes() == manifest
+    shard.unlink()  # the fix the message gives: the shard is rendered again, to the same bytes
+    render(micro, out)
+    assert (out / "manifest.json").read_bytes() == manifest
+    RenderedDataset.open(out, verify=True)
+
+
+def test_resume_checks_shards_against_their_records_before_the_manifest_exists(micro: RenderConfig, tmp_path: Path):
+    out = tmp_path / "data"
+    shards = render(micro, out).manifest["shards"]
+    (out / "manifest.json").unlink()  # as a run killed before its end leaves the folder
+    (out / "checksums" / "single-00002.parquet.json").unlink()  # killed between a shard's rename and its record
+    flip_bytes(out / "single-00000.parquet")
+    with pytest.raises(InputError, match="SHA-256 differs") as caught:
+        render(micro, out)
+    assert caught.value.path == out / "single-00000.parquet"
+    (out / "single-00000.parquet").unlink()
+    assert render(micro, out).manifest["shards"] == shards  # the unrecorded shard was rendered again, same bytes
+
+
+def test_truncated_shard_is_one_input_error_for_readers_and_resume(micro: RenderConfig, tmp_path: Path):
+    out = tmp_path / "data"
+    render(micro, out)
+    shard = out / "single-00000.parquet"
+    shard.write_bytes(shard.read_bytes()[:100])
+    with pytest.raises(InputError, match="truncated") as caught:
+        RenderedDataset.open(out).samples  # noqa: B018
+    assert caught.value.path == shard
+    with pytest.raises(InputError, match="truncated"):
+        render(micro, out)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("manifest.json", "{", "not valid JSON"),
+        ("manifest.json", "[]", "not an object"),
+        ("manifest.json", '{"config": {}, "shards": []}', "no list of shards"),
+        ("manifest.json", "SHARD:../../outside.parquet", "plain file name"),
+        ("manifest.json", "CONFIG:0", r"not a valid render config \(classes"),
+        ("config.json", "{", "not valid JSON"),
+        ("config.json", None, "missing"),
+        ("checksums/single-00001.parquet.json", '{"name": 1}', "not a shard record"),
+    ],
+)
+def test_damaged_dataset_files_are_one_input_error_naming_them(
+    micro: RenderConfig, tmp_path: Path, name: str, content: str | None, words: str
+):
+    out = tmp_path / "data"
+    render(micro, out)
+    target = out / name
+    if content is None:
+        target.unlink()
+    elif content.startswith(("SHARD:", "CONFIG:")):
+        manifest = json.loads(target.read_text())
+        if content.startswith("SHARD:"):
+            manifest["shards"][0]["name"] = content.removeprefix("SHARD:")
+        else:
+            manifest["config"]["classes"] = int(content.removeprefix("CONFIG:"))
+        target.write_text(json.dumps(manifest))
+    else:
+        target.write_text(content)
+    readers = [lambda: render(micro, out)]
+    if name == "manifest.json":
+        readers.append(lambda: RenderedDataset.open(out))
+    for read in readers:
+        with pytest.raises(InputError, match=words) as caught:
+            read()
+        assert caught.value.path == target
+
+
+def test_output_folder_rules(micro: RenderConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    for overwrite in (False, True):
+        with pytest.raises(InputError, match="fovkit did not write"):
+            render(micro, mine, overwrite=overwrite)
+    assert [path.name for path in mine.iterdir()] == ["notes.txt"]
+    out = tmp_path / "data"
+    (out).mkdir()  # an empty folder is rendered into
+    render(micro, out)
+    other = micro.model_copy(update={"seed": 3})
+    with pytest.raises(InputError, match=r"another config \(differs in \['seed'\]\).*--overwrite"):
+        render(other, out)
+    assert render(other, out, overwrite=True).config.seed == 3
+    assert json.loads((out / "run.json").read_text())["command"] == "fovkit render run"
+    with pytest.raises(InputError, match="not a folder"):
+        render(micro, out / "run.json")
+    monkeypatch.chdir(out)
+    with pytest.raises(InputError, match="current folder"):
+        render(micro, Path("."))
+
+
+def test_output_in_or_around_the_asset_and_background_folders_is_refused(meshes: Path, photos: Path, tmp_path: Path):
+    config = RenderConfig(**{**MICRO_FIELDS, "classes": ["box"], "assets": meshes, "backgrounds": photos})
+    for out in (meshes, meshes / "box" / "data", tmp_path, photos, photos / "sky" / "data"):
+        with pytest.raises(InputError, match="input") as caught:
+            render(config, out)
+        assert caught.value.field == "--out"
+    assert not (meshes / "box" / "data").exists()
+
+
+def test_unwritable_or_full_output_location_is_one_input_error(
+    micro: RenderConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(InputError, match="cannot write"):
+        render(micro, blocker / "data")
+
+    @contextmanager
+    def full_disk(path: Path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        yield path
+
+    monkeypatch.setattr(dataset_module, "atomic_file", full_disk)
+    with pytest.raises(InputError, match="No space left on device"):
+        render(micro, tmp_path / "data")
+    assert not (tmp_path / "data").exists()  # nothing rendered: no folder that a corrected rerun would trip over
+
+
+def test_bad_mesh_stops_the_render_before_anything_is_written(meshes: Path, tmp_path: Path):
+    bad = meshes / "box" / "b.obj"
+    original = bad.read_bytes()
+    bad.write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nv nan 0 1\nf 1 2 3\nf 1 2 4\n")
+    config = RenderConfig(**{**MICRO_FIELDS, "classes": ["box"], "assets": meshes, "instances_per_class": 2})
+    out = tmp_path / "data"
+    with pytest.raises(InputError, match="NaN or infinite") as caught:
+        render(config, out)
+    assert caught.value.path == bad and not out.exists()
+    bad.write_bytes(original)  # the corrected rerun is not refused
+    assert render(config, out).class_names == ["box"]
+
+
+def test_named_asset_classes_render_only_those_folders(meshes: Path, tmp_path: Path):
+    config = RenderConfig(**{**MICRO_FIELDS, "classes": ["box"], "assets": meshes, "instances_per_class": 2})
+    data = render(config, tmp_path / "data")
+    assert set(data.samples["class_name"]) == {"box"} and data.class_names == ["box"]
+    with pytest.raises(InputError, match=r"\['cube'\] are not class folders.*'ball', 'box'"):
+        render(config.model_copy(update={"classes": ["cube"]}), tmp_path / "other")
+    with pytest.raises(InputError, match="classes = 5, but"):
+        render(config.model_copy(update={"classes": 5}), tmp_path / "other")
+    assert not (tmp_path / "other").exists()
+
+
+def test_edited_meshes_and_backgrounds_refuse_the_resume(meshes: Path, photos: Path, tmp_path: Path):
+    config = RenderConfig(**{**MICRO_FIELDS, "classes": ["box"], "assets": meshes, "backgrounds": photos})
+    out = tmp_path / "data"
+    render(config, out)
+    inputs = json.loads((out / "run.json").read_text())["inputs"]
+    assert set(inputs) == {str(meshes / "box" / "a.obj"), *(str(photos / kind / "one.png") for kind in BACKGROUNDS)}
+    for edited in (meshes / "box" / "a.obj", photos / "sky" / "one.png"):
+        original = edited.read_bytes()
+        edited.write_bytes(original + b"\n")
+        with pytest.raises(InputError, match="changed since the dataset's render started") as caught:
+            render(config, out)
+        assert caught.value.path == edited
+        edited.write_bytes(original)
+        render(config, out)  # restored: the resume goes on
+
+
+def test_a_dataset_rendered_before_run_records_resumes_verified(micro: RenderConfig, tmp_path: Path):
+    out = tmp_path / "data"
+    shards = render(micro, out).manifest["shards"]
+    (out / "run.json").unlink()  # as fovkit wrote dataset folders before run records
+    shutil.rmtree(out / "checksums")
+    flip_bytes(out / "single-00000.parquet")
+    with pytest.raises(InputError, match="SHA-256 differs"):
+        render(micro, out)  # adopted, and its shards checked against its manifest
+    (out / "single-00000.parquet").unlink()
+    assert render(micro, out).manifest["shards"] == shards
+    assert json.loads((out / "run.json").read_text())["command"] == "fovkit render run"

@@ -35,8 +35,9 @@ def test_canonical_training_set_holds_train_instances_only(samples: pd.DataFrame
 def test_varying_samples_fraction_per_object(samples: pd.DataFrame, fraction: float):
     rows = varying_samples_set(samples, "pose", fraction, seed=0)
     per_object = rows.groupby(["label", "instance"])["varies_pose"].agg(["mean", "size"])
-    assert per_object["mean"].round(6).eq(round(round(fraction * 5) / 5, 6)).all()
-    assert per_object["size"].eq(5).all()
+    varying = CONFIG.single_values - 1  # one of the five pose values is the canonical one
+    assert per_object["mean"].round(6).eq(round(round(fraction * varying) / varying, 6)).all()
+    assert per_object["size"].eq(varying).all()
     assert not rows[["varies_size", "varies_background"]].to_numpy().any()
 
 
@@ -67,3 +68,15 @@ def test_all_factors_fraction(samples: pd.DataFrame):
         all_factors_set(samples[samples["design"] == "single"], 0.5, seed=0)
     with pytest.raises(InputError, match="unknown factors"):
         varying_samples_set(samples, "colour", 0.5, seed=0)
+
+
+def test_instance_choices_draw_from_named_seeding_streams(samples: pd.DataFrame):
+    from fovkit.seeding import rng
+
+    rows = varying_instances_set(samples, ["size"], 0.5, seed=3)
+    for label in range(4):
+        train = sorted(samples.loc[(samples["label"] == label) & (samples["split"] == "train"), "instance"].unique())
+        picked = rng(3, "splits", "varying_instances", label).choice(4, 2, replace=False)
+        expected = sorted(train[index] for index in picked)
+        seen = rows.loc[(rows["label"] == label) & rows["varies_size"], "instance"].unique()
+        assert sorted(seen.tolist()) == expected

@@ -7,15 +7,23 @@ import shutil
 import tarfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
+from rich.progress import TimeRemainingColumn
 from typer.testing import CliRunner
 
 from fovkit.cli.main import app
 from fovkit.errors import InputError
 from fovkit.render.config import RenderConfig
 from fovkit.render.job import run_render
-from fovkit.render.store import RenderedDataset, ShardImageDataset, export_imagefolder, export_webdataset
+from fovkit.render.store import (
+    RenderedDataset,
+    ShardImageDataset,
+    export_imagefolder,
+    export_progress,
+    export_webdataset,
+)
 
 SMALL = RenderConfig(
     classes=["bottle"],
@@ -71,7 +79,7 @@ def test_missing_or_tampered_dataset_is_reported(dataset: RenderedDataset, tmp_p
     shutil.copytree(dataset.folder, copy)
     shard = copy / dataset.manifest["shards"][0]["name"]
     shard.write_bytes(shard.read_bytes()[:-10] + b"0" * 10)
-    with pytest.raises(InputError, match="checksum differs"):
+    with pytest.raises(InputError, match="SHA-256 differs"):
         RenderedDataset.open(copy, verify=True)
     shard.unlink()
     with pytest.raises(InputError, match="missing"):
@@ -112,3 +120,113 @@ def test_export_command(dataset: RenderedDataset, tmp_path: Path):
     assert list(tars.glob("*.tar"))
     result = runner.invoke(app, ["render", "export", str(dataset.folder), "--out", str(out), "--varies", "colour"])
     assert result.exit_code == 2 and "unknown factors" in result.output
+
+
+# Hostile inputs ---------------------------------------------------------------------------------------------------
+
+
+def copy_of(dataset: RenderedDataset, folder: Path) -> Path:
+    shutil.copytree(dataset.folder, folder)
+    return folder
+
+
+def flip_bytes(path: Path, count: int = 8) -> None:
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + count] = bytes(byte ^ 0xFF for byte in data[middle : middle + count])
+    path.write_bytes(bytes(data))
+
+
+def test_every_read_of_a_flipped_shard_is_refused(dataset: RenderedDataset, tmp_path: Path):
+    folder = copy_of(dataset, tmp_path / "copy")
+    shard = folder / dataset.manifest["shards"][1]["name"]
+    flip_bytes(shard)
+    copy = RenderedDataset.open(folder)
+    with pytest.raises(InputError, match="SHA-256 differs") as caught:
+        copy.samples  # noqa: B018
+    assert caught.value.path == shard and "render it again" in str(caught.value)
+    rows = dataset.samples[dataset.samples["shard"] == shard.name]
+    with pytest.raises(InputError, match="SHA-256 differs"):
+        next(copy.images(rows))
+    with pytest.raises(InputError, match="SHA-256 differs"):
+        list(copy.image_bytes(rows))
+    copy.__dict__["samples"] = dataset.samples  # rows known: the export still reads every image it writes
+    for export in (export_imagefolder, export_webdataset):
+        with pytest.raises(InputError, match="SHA-256 differs"):
+            export(copy, dataset.samples, tmp_path / "out", progress=False)
+        assert not (tmp_path / "out").exists()
+
+
+def test_export_is_atomic(dataset: RenderedDataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    original = RenderedDataset.image_bytes
+
+    def broken(self: RenderedDataset, rows: pd.DataFrame):
+        yield from original(self, rows.iloc[:3])
+        raise KeyboardInterrupt  # as a kill in the middle of the export
+
+    monkeypatch.setattr(RenderedDataset, "image_bytes", broken)
+    for export in (export_imagefolder, export_webdataset):
+        with pytest.raises(KeyboardInterrupt):
+            export(dataset, dataset.samples, tmp_path / "out", progress=False)
+        assert list(tmp_path.iterdir()) == []  # no loose files, no truncated tar, no staging folder
+
+
+def test_export_output_folder_rules(dataset: RenderedDataset, tmp_path: Path):
+    rows = dataset.select(varies=["size"])
+    out = tmp_path / "out"
+    export_imagefolder(dataset, rows, out, progress=False)
+    record = json.loads((out / "run.json").read_text())
+    assert record["command"] == "fovkit render export" and record["config"]["images"] == len(rows)
+    with pytest.raises(InputError, match="not empty"):
+        export_webdataset(dataset, rows, out, progress=False)
+    assert export_webdataset(dataset, rows, out, overwrite=True, progress=False)[0].parent == out
+    assert not list(out.rglob("*.png"))  # replaced, not merged
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "photo.jpg").write_bytes(b"keep")
+    with pytest.raises(InputError, match="did not write"):
+        export_imagefolder(dataset, rows, mine, overwrite=True, progress=False)
+    for inside in (dataset.folder, dataset.folder / "export"):
+        with pytest.raises(InputError, match="input"):
+            export_imagefolder(dataset, rows, inside, progress=False)
+    assert not (dataset.folder / "export").exists()
+
+
+def test_export_refuses_empty_and_repeated_selections(dataset: RenderedDataset, tmp_path: Path):
+    with pytest.raises(InputError, match=r"no images \(split='held_out'\)"):
+        export_imagefolder(dataset, dataset.select(split="held_out"), tmp_path / "out", selection={"split": "held_out"})
+    rows = dataset.samples.iloc[[0, 0]]
+    with pytest.raises(InputError, match="samples repeat"):
+        export_webdataset(dataset, rows, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_select_refuses_unknown_designs_and_splits(dataset: RenderedDataset):
+    with pytest.raises(InputError, match=r"unknown design 'paired'; this dataset's designs are \['single'\]"):
+        dataset.select(design="paired")
+    with pytest.raises(InputError, match=r"unknown split 'test'; the splits are \['train', 'held_out'\]"):
+        dataset.select(split="test")
+
+
+def test_export_progress_shows_the_time_remaining():
+    bar = export_progress(True)
+    assert any(isinstance(column, TimeRemainingColumn) for column in bar.columns)
+    assert export_progress(False).disable
+
+
+def test_export_command_refuses_misspelt_selections_and_non_empty_folders(dataset: RenderedDataset, tmp_path: Path):
+    runner = CliRunner()
+    base = ["render", "export", str(dataset.folder), "--quiet"]
+    for option, words in (
+        (["--design", "singel"], "designs are ['single']"),
+        (["--split", "heldout"], "the splits are ['train', 'held_out']"),
+        (["--split", "held_out"], "no images"),
+        (["--varies", "colour"], "unknown factors"),
+    ):
+        result = runner.invoke(app, [*base, *option, "--out", str(tmp_path / "out")])
+        assert result.exit_code == 2 and words in result.output, result.output
+    assert not (tmp_path / "out").exists()
+    assert runner.invoke(app, [*base, "--out", str(tmp_path / "out")]).exit_code == 0
+    result = runner.invoke(app, [*base, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "--overwrite" in result.output
+    assert runner.invoke(app, [*base, "--out", str(tmp_path / "out"), "--overwrite"]).exit_code == 0

@@ -1,4 +1,8 @@
-"""`fovkit render`: plan and render controlled factor-of-variation datasets (robustness-limits paper, 3.1)."""
+"""`fovkit render`: plan and render controlled factor-of-variation datasets (robustness-limits paper, 3.1).
+
+Heavy modules (pandas, pyarrow, trimesh, the GL renderer) are imported inside the commands, so `render plan` and
+`--help` answer at once.
+"""
 
 from __future__ import annotations
 
@@ -7,54 +11,100 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from fovkit.cli.options import Overwrite, Quiet
 from fovkit.errors import InputError
-from fovkit.render.design import design_sizes, n_classes
-from fovkit.render.job import run_render
-from fovkit.render.presets import load_render_config
-from fovkit.render.store import RenderedDataset, export_imagefolder, export_webdataset
+from fovkit.render.config import RenderConfig
+from fovkit.render.presets import list_presets
 
 app = typer.Typer(help="Render synthetic datasets where pose, position, size, lighting and background vary.")
 
+ConfigSource = Annotated[
+    str,
+    typer.Argument(
+        help=f"TOML config file, or a preset name: {', '.join(list_presets())} (a folder is never a config).",
+        show_default=False,
+    ),
+]
+
 
 @app.command("plan")
-def plan(
-    config: Annotated[str, typer.Argument(help="TOML config file, or a preset name: paper, small.")],
-) -> None:
-    """Print how many images each design of CONFIG holds."""
-    settings = load_render_config(config)
-    table = Table(title=f"{n_classes(settings)} classes x {settings.instances_per_class} instances")
-    for header in ("design", "images per object", "images"):
+def plan(config: ConfigSource) -> None:
+    """Print how many images each design of CONFIG holds, with an estimate of render time here and disk size.
+
+    The config is checked as `render run` checks it (classes, axes, designs, seed, asset and background folders).
+    Nothing is rendered: times and sizes come from the cost model in `fovkit.render.estimate`.
+    """
+    from rich.table import Table
+
+    from fovkit.engine import default_workers
+    from fovkit.render.design import design_sizes, n_classes
+    from fovkit.render.estimate import estimate_render, format_bytes, format_duration
+
+    settings = _load(config)
+    cores = default_workers()
+    table = Table(
+        title=f"{n_classes(settings)} classes x {settings.instances_per_class} instances, "
+        f"{settings.image_size} px {settings.image_format}",
+        caption=f"estimated time on this machine ({cores} cores, one render process each) and disk size; "
+        "a model of measured throughput (fovkit.render.estimate), not a measurement",
+    )
+    for header in ("design", "images per object", "images", "est. time", "est. disk"):
         table.add_column(header, justify="right" if header != "design" else "left")
     sizes = design_sizes(settings)
-    for size in sizes:
-        table.add_row(size.design, f"{size.per_object:,}", f"{size.total:,}")
-    table.add_row("total", "", f"{sum(size.total for size in sizes):,}")
+    for size in [*sizes, None]:
+        images = size.total if size else sum(item.total for item in sizes)
+        estimate = estimate_render(settings, images, cores)
+        table.add_row(
+            size.design if size else "total",
+            f"{size.per_object:,}" if size else "",
+            f"{images:,}",
+            format_duration(estimate.seconds),
+            format_bytes(estimate.bytes),
+        )
     Console().print(table)
 
 
 @app.command("run")
 def run(
-    config: Annotated[str, typer.Argument(help="TOML config file, or a preset name: paper, small.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder; an interrupted render resumes there.")],
+    config: ConfigSource,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Dataset folder: new or empty, or this config's dataset to resume.", show_default=False
+        ),
+    ],
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Shards rendered at once (default: one per core, or the Ray cluster's).")
+        int | None,
+        typer.Option(min=1, help="Shards rendered at once.", show_default="one per core, or the Ray cluster's"),
     ] = None,
     engine: Annotated[
-        Literal["local", "ray"], typer.Option(help="Forked local processes, or Ray tasks (pip install 'fovkit[ray]').")
+        Literal["local", "ray"],
+        typer.Option(help=r"Forked local processes, or Ray tasks (pip install 'fovkit\[ray]')."),
     ] = "local",
     address: Annotated[
         str | None,
-        typer.Option(help="Ray cluster to use with --engine ray, e.g. ray://head:10001 (default: start one here)."),
+        typer.Option(
+            help="Ray cluster to use with --engine ray, e.g. ray://head:10001.", show_default="start one here"
+        ),
     ] = None,
-    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace the dataset in --out rendered with another config (only folders fovkit wrote).",
+        ),
+    ] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Render CONFIG into Parquet shards (resumable), with manifest, contact sheets and render checks."""
+    from fovkit.render.job import run_render
+
     if address and engine != "ray":
         raise InputError("--address names a Ray cluster; add --engine ray", field="address")
+    settings = _load(config)
     result = run_render(
-        load_render_config(config), out, workers=workers, progress=not quiet, engine=engine, address=address
+        settings, out, workers=workers, progress=not quiet, engine=engine, address=address, overwrite=overwrite
     )
     console = Console()
     console.print(f"{len(result.dataset.samples):,} images in {out}")
@@ -67,22 +117,47 @@ def run(
 
 @app.command("export")
 def export(
-    dataset: Annotated[Path, typer.Argument(help="A folder written by `fovkit render run`.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    dataset: Annotated[Path, typer.Argument(help="A folder written by `fovkit render run`.", show_default=False)],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Output folder: new or empty (not inside the dataset).", show_default=False),
+    ],
     format: Annotated[Literal["imagefolder", "webdataset"], typer.Option(help="Layout to write.")] = "imagefolder",
     varies: Annotated[
-        list[str] | None, typer.Option(help="Keep images where these factors vary, rest canonical.")
+        list[str] | None,
+        typer.Option(help="Keep images where these factors vary, rest canonical (repeatable).", show_default="all"),
     ] = None,
-    design: Annotated[str | None, typer.Option(help="Keep one design (single, paired, all).")] = None,
-    split: Annotated[str | None, typer.Option(help="Keep one split (train, held_out).")] = None,
+    design: Annotated[
+        str | None, typer.Option(help="Keep one design (single, paired, all).", show_default="all")
+    ] = None,
+    split: Annotated[str | None, typer.Option(help="Keep one split (train, held_out).", show_default="both")] = None,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Export (a selection of) a rendered dataset as an ImageFolder tree or WebDataset tar shards."""
+    from fovkit.render.store import RenderedDataset, export_imagefolder, export_webdataset
+
     rendered = RenderedDataset.open(dataset)
-    factors = varies or rendered.config.factors
-    rows = rendered.select(varies=factors, others_canonical=bool(varies), design=design, split=split)
+    rows = rendered.select(
+        varies=varies or rendered.config.factors, others_canonical=bool(varies), design=design, split=split
+    )
+    selection = {"design": design, "split": split, "varies": varies or []}
+    options = {"overwrite": overwrite, "progress": not quiet, "selection": selection}
     if format == "imagefolder":
-        count = export_imagefolder(rendered, rows, out)
+        export_imagefolder(rendered, rows, out, **options)
     else:
-        count = len(rows)
-        export_webdataset(rendered, rows, out)
-    Console().print(f"exported {count:,} images to {out} ({format})")
+        export_webdataset(rendered, rows, out, **options)
+    Console().print(f"exported {len(rows):,} images to {out} ({format})")
+
+
+def _load(source: str) -> RenderConfig:
+    """The render config of SOURCE, checked against its asset and background folders; a note if a preset won."""
+    from fovkit.render.presets import config_path, load_render_config, preset_note
+    from fovkit.render.sources import resolve_sources
+
+    note = preset_note(source)
+    if note:
+        Console(stderr=True).print(f"note: {note}", highlight=False, soft_wrap=True)
+    settings = load_render_config(source)
+    resolve_sources(settings, config_path(source))
+    return settings

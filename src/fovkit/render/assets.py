@@ -19,7 +19,6 @@ Conventions shared by every asset (procedural or loaded from a folder):
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,13 +30,9 @@ import trimesh
 
 from fovkit.errors import InputError, preview
 from fovkit.registry import Registry
+from fovkit.render.sources import MESH_SUFFIXES, scan_mesh_folder
 from fovkit.runs import file_checksum
-
-MESH_SUFFIXES = (".obj", ".ply", ".glb", ".stl")
-"""File suffixes `FolderCatalog` reads as meshes."""
-
-SIDECAR_SUFFIXES = (".mtl", ".png", ".jpg", ".jpeg", ".tga", ".bmp")
-"""Material and texture files that may sit beside OBJ meshes; skipped when scanning a folder."""
+from fovkit.seeding import rng
 
 DEFAULT_COLOR = (170, 170, 170)
 """RGB given to faces of user meshes that carry no colour or texture."""
@@ -103,15 +98,14 @@ class Asset:
 
 
 def instance_rng(class_name: str, instance_index: int, seed: int = 0) -> np.random.Generator:
-    """The generator of one procedural instance: a stable function of (seed, class name, instance index).
+    """The generator of one procedural instance: the `fovkit.seeding` stream ("render", "asset", class, instance).
 
-    The class name enters through SHA-256 (never Python's salted `hash`), so streams agree across processes and
-    machines, and adding classes never changes the instances of existing ones.
+    Keys are hashed with SHA-256 (never Python's salted `hash`), so streams agree across processes and machines,
+    and adding classes never changes the instances of existing ones.
     """
     _check_count(seed, "seed")
     _check_count(instance_index, "instance_index")
-    key = int.from_bytes(hashlib.sha256(class_name.encode("utf-8")).digest()[:8], "little")
-    return np.random.default_rng(np.random.SeedSequence([int(seed), key, int(instance_index)]))
+    return rng(int(seed), "render", "asset", class_name, int(instance_index))
 
 
 def make_instance(class_name: str, instance_index: int, seed: int = 0) -> Asset:
@@ -294,7 +288,7 @@ class FolderCatalog:
         if up_axis not in ("y", "z"):
             raise InputError(f"expected 'y' or 'z', got {up_axis!r}", field="up_axis")
         self.up_axis = up_axis
-        self._files = _scan_mesh_folder(self.root)
+        self._files = scan_mesh_folder(self.root)
         self._cache: OrderedDict[Path, Asset] = OrderedDict()
         self._cache_size = cache_size
 
@@ -380,15 +374,20 @@ def load_mesh(path: Path, up_axis: Literal["y", "z"] = "y") -> trimesh.Trimesh:
         raise InputError(
             f"unsupported mesh suffix {path.suffix!r}; expected one of {', '.join(MESH_SUFFIXES)}", path=path
         )
-    try:
-        loaded = trimesh.load(path, force="mesh")
+    try:  # unprocessed: trimesh's processing would silently drop NaN or infinite vertices and their faces
+        loaded = trimesh.load(path, force="mesh", process=False)
     except Exception as error:  # trimesh raises many types for corrupt files
         raise InputError(f"trimesh could not read the mesh ({type(error).__name__}: {error})", path=path) from error
     if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:
         raise InputError("the file holds no triangles; export it as a triangle mesh", path=path)
     vertices = np.asarray(loaded.vertices, dtype=np.float64)
-    if not np.isfinite(vertices).all():
-        raise InputError("the mesh has non-finite vertex coordinates", path=path)
+    bad = (np.flatnonzero(~np.isfinite(vertices).all(axis=1)) + 1).tolist()
+    if bad:
+        raise InputError(
+            f"{len(bad)} vertices have NaN or infinite coordinates (vertex numbers from 1: {preview(bad)}); "
+            "fix or remove them in the modelling tool and export again",
+            path=path,
+        )
     mesh = trimesh.Trimesh(
         vertices, np.asarray(loaded.faces, dtype=np.int64), face_colors=_face_rgba(loaded), process=False
     )
@@ -416,45 +415,6 @@ def _face_rgba(mesh: trimesh.Trimesh) -> np.ndarray:
     except Exception:  # a visual trimesh cannot convert falls back to the default colour
         pass
     return np.tile(np.array([*DEFAULT_COLOR, 255], dtype=np.uint8), (n_faces, 1))
-
-
-def _scan_mesh_folder(root: Path) -> dict[str, list[Path]]:
-    if not root.is_dir():
-        raise InputError("the mesh folder does not exist or is not a folder", path=root, field="assets")
-    classes: dict[str, list[Path]] = {}
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_file():
-            if entry.suffix.lower() in MESH_SUFFIXES:
-                raise InputError(
-                    f"mesh files must lie in class folders: move it to {root}/<class>/{entry.name}", path=entry
-                )
-            continue
-        files = []
-        for path in sorted(entry.iterdir()):
-            suffix = path.suffix.lower()
-            if path.name.startswith(".") or suffix in SIDECAR_SUFFIXES:
-                continue
-            if path.is_dir():
-                continue
-            if suffix not in MESH_SUFFIXES:
-                raise InputError(
-                    f"unsupported mesh suffix {path.suffix or '(none)'!r}; expected one of {', '.join(MESH_SUFFIXES)}",
-                    path=path,
-                )
-            files.append(path)
-        if not files:
-            raise InputError(
-                f"the class folder holds no mesh files ({', '.join(MESH_SUFFIXES)}; sub-folders are not searched)",
-                path=entry,
-            )
-        classes[entry.name] = files
-    if not classes:
-        raise InputError(
-            "the mesh folder holds no class sub-folders; expected <root>/<class>/<instance>.obj", path=root
-        )
-    return classes
 
 
 def _check_index(index: object, count: int, class_name: str) -> None:

@@ -2,17 +2,17 @@
 
 The robustness-limits paper (section 3.1) places objects over natural images of five types (sky, water, city, home,
 grass), five images per type. The procedural generators here stand in for those images: each is a pure function of
-a seeded generator and the image size, registered by name with `@register_background`, so that
-`background(type, index, size, seed)` is deterministic and every `index` gives a different scene. The scene layout
-(horizon, buildings, furniture, cloud shapes) is drawn at a fixed coarse resolution before any per-pixel texture,
-so the same (type, index, seed) looks alike at 64 and at 224 pixels. `FolderBackgrounds` serves user photographs
-from `root/<type>/*.jpg|png` with the same call signature.
+a seeded generator (the `fovkit.seeding` stream ("render", "background", type, index) under the config's seed) and
+the image size, registered by name with `@register_background`, so that `background(type, index, size, seed)` is
+deterministic and every `index` gives a different scene. The scene layout (horizon, buildings, furniture, cloud
+shapes) is drawn at a fixed coarse resolution before any per-pixel texture, so the same (type, index, seed) looks
+alike at 64 and at 224 pixels. `FolderBackgrounds` serves user photographs from `root/<type>/*.jpg|png` with the
+same call signature.
 """
 
 from __future__ import annotations
 
 import difflib
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
@@ -23,11 +23,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fovkit.errors import InputError
 from fovkit.registry import Registry
+from fovkit.render.sources import IMAGE_SUFFIXES, image_files
+from fovkit.seeding import rng
 
 Generator = Callable[[np.random.Generator, int, int], np.ndarray]
 """A background generator: `(rng, height, width) -> (height, width, 3)` float image with values in [0, 1]."""
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 _TYPES: Registry[Generator] = Registry("background type", "fovkit.render.backgrounds.list_backgrounds()", "background")
 
@@ -64,8 +64,8 @@ def background(type: str, index: int, size: int | tuple[int, int], seed: int = 0
 
 @lru_cache(maxsize=256)
 def _cached(type: str, index: int, height: int, width: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng([zlib.crc32(type.encode()), index, seed & 0xFFFFFFFF, seed >> 32 & 0xFFFFFFFF])
-    image = np.asarray(_TYPES.get(type)(rng, height, width), dtype=np.float32)
+    draw = rng(seed, "render", "background", type, index)
+    image = np.asarray(_TYPES.get(type)(draw, height, width), dtype=np.float32)
     if image.shape != (height, width, 3):
         raise ValueError(f"background generator {type!r} returned shape {image.shape}, expected {(height, width, 3)}")
     out = (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
@@ -112,9 +112,7 @@ class FolderBackgrounds:
                 raise InputError(
                     f"no such background folder; closest types: {close}; all types: {self.types()}", path=folder
                 )
-            found = sorted(
-                path for path in folder.iterdir() if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
-            )
+            found = image_files(folder)
             if not found:
                 raise InputError(f"no images ({'|'.join(IMAGE_SUFFIXES)}) in this background folder", path=folder)
             self._files[type] = found

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from fovkit.render.store import RenderedDataset
+from fovkit.runs import atomic_file
 
 LABEL_WIDTH = 110
 
@@ -29,5 +30,6 @@ def contact_sheet(dataset: RenderedDataset, design: str, out: Path, columns: int
             sheet.paste(tile, (LABEL_WIDTH + column * thumb, row_number * thumb))
         draw.text((6, row_number * thumb + thumb // 2 - 6), str(rows["class_name"].iloc[0]), fill="black")
     out = Path(out)
-    sheet.save(out, format="PNG", optimize=False)
+    with atomic_file(out) as staging:
+        sheet.save(staging, format="PNG", optimize=False)
     return out

@@ -1,23 +1,35 @@
 """The paper's three designs as pure index arithmetic: sample number -> object and factor values.
 
-Single factor: each scalar factor over `single_values` equally spaced values, then every background, the rest
+Single factor: each scalar factor over `single_values` evenly spaced values, then every background, the rest
 canonical. Paired factors: every pair of factors over `grid_values` values (and `grid_backgrounds` backgrounds),
-the rest canonical. All factors: `combinations` distinct random points of that grid per object, drawn from a
-generator seeded by (seed, object). A sample is a pure function of (config, design, index): shards can be rendered
-in any order, on any machine, and give the same table.
+the rest canonical. All factors: `combinations` distinct random points of that grid per object, drawn from the
+`fovkit.seeding` stream ("render", "all_factors", object). A sample is a pure function of (config, design, index):
+shards can be rendered in any order, on any machine, and give the same table.
+
+The values of an axis (`axis_values`) always include its canonical value, so the canonical rows of every design show
+the same images:
+
+- A circular axis (an angle over one full turn: yaw, roll, light hue) takes `count` values 360/count degrees apart,
+  stepped from the canonical value and wrapped into [low, high): no two values are the same angle (-180 and 180, or
+  0 and 360, would render identical images).
+- A linear axis takes `count` evenly spaced values from low to high, both ends included; when the canonical value
+  falls between two of them, the one nearest to it is moved onto it (ties: the lower one), so the ends stay and
+  the spacing changes only next to the canonical value.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from fovkit.render.config import RenderConfig
+from fovkit.render.config import PERIOD, RenderConfig, ScalarAxis
+from fovkit.seeding import rng
 
-DESIGN_IDS = {"single": 0, "paired": 1, "all": 2}
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,17 @@ def grid_backgrounds(config: RenderConfig) -> list[tuple[str, int]]:
     return [tuple(config.canonical_background), *ordered][: config.grid_backgrounds]
 
 
+def axis_values(axis: ScalarAxis, count: int) -> np.ndarray:
+    """`count` distinct values of `axis`, ascending, its canonical value among them (see the module docstring)."""
+    if axis.circular:
+        steps = axis.canonical - axis.low + np.arange(count) * (PERIOD / count)
+        values = np.sort(axis.low + np.mod(steps, PERIOD))
+    else:
+        values = np.linspace(axis.low, axis.high, count)
+    values[np.argmin(np.abs(values - axis.canonical))] = axis.canonical
+    return values
+
+
 def design_sizes(config: RenderConfig) -> list[DesignSize]:
     """Images per object and in total for each design of the config."""
     objects = n_classes(config) * config.instances_per_class
@@ -70,6 +93,8 @@ def design_table(config: RenderConfig, design: str, start: int, stop: int) -> pd
     Columns: `sample_id`, `design`, `index`, `label` (class number), `instance`, `split`, one column per scalar
     factor (its parameter value), `background_type`, `background_index`, and `varies_<factor>` flags.
     """
+    import pandas as pd  # imported here so that planning (`design_sizes`) stays fast
+
     size = next((item for item in design_sizes(config) if item.design == design), None)
     if size is None:
         raise ValueError(f"design {design!r} is not in the config's designs {config.designs}")
@@ -113,13 +138,13 @@ def _values(config: RenderConfig, design: str, obj: np.ndarray, local: np.ndarra
     every = all_backgrounds(config)
     grid_bg = np.array([every.index(item) for item in grid_backgrounds(config)])
     background = np.full(len(local), every.index(tuple(config.canonical_background)))
-    grids = [np.linspace(axis.low, axis.high, config.grid_values) for axis in axes]
+    grids = [axis_values(axis, config.grid_values) for axis in axes]
     if design == "single":
         n = config.single_values
         scalar = local < len(axes) * n
         axis, step = np.divmod(local[scalar], n)
-        lows, highs = np.array([a.low for a in axes]), np.array([a.high for a in axes])
-        values[np.flatnonzero(scalar), axis] = lows[axis] + (highs[axis] - lows[axis]) * step / (n - 1)
+        singles = np.array([axis_values(item, n) for item in axes])
+        values[np.flatnonzero(scalar), axis] = singles[axis, step]
         background[~scalar] = local[~scalar] - len(axes) * n
     elif design == "paired":
         for offset, (left, right) in _pair_blocks(config):
@@ -157,14 +182,12 @@ def _combinations(
     """Points of the (grid^axes x backgrounds) grid, distinct per object, from a generator seeded per object."""
     radix = [config.grid_values] * len(grids) + [config.grid_backgrounds]
     cells = int(np.prod(radix))
-    if config.combinations > cells:
-        raise ValueError(f"combinations ({config.combinations}) exceeds the {cells} points of the grid")
     values = np.empty((len(local), len(grids)))
     background = np.empty(len(local), dtype=np.int64)
     for unique_obj in np.unique(obj):
         rows = np.flatnonzero(obj == unique_obj)
-        rng = np.random.default_rng([config.seed, DESIGN_IDS["all"], int(unique_obj)])
-        points = rng.choice(cells, size=config.combinations, replace=False)[local[rows]]
+        draw = rng(config.seed, "render", "all_factors", int(unique_obj))
+        points = draw.choice(cells, size=config.combinations, replace=False)[local[rows]]
         digits = np.array(np.unravel_index(points, radix)).T
         for axis, grid in enumerate(grids):
             values[rows, axis] = grid[digits[:, axis]]
@@ -173,10 +196,10 @@ def _combinations(
 
 
 def _held_out(config: RenderConfig) -> np.ndarray:
-    """(classes x instances) True for instances kept out of training; same count per class, seeded per class."""
+    """(classes x instances) True for instances kept out of training; same count per class, drawn per class."""
     n = config.instances_per_class
     count = round(config.held_out_fraction * n)
     mask = np.zeros((n_classes(config), n), dtype=bool)
     for label in range(n_classes(config)):
-        mask[label, np.random.default_rng([config.seed, 99, label]).permutation(n)[:count]] = True
+        mask[label, rng(config.seed, "render", "held_out", label).permutation(n)[:count]] = True
     return mask

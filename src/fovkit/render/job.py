@@ -12,6 +12,7 @@ from fovkit.render.config import RenderConfig
 from fovkit.render.contact import contact_sheet
 from fovkit.render.dataset import render_dataset
 from fovkit.render.store import RenderedDataset
+from fovkit.runs import atomic_file
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,20 @@ def run_render(
     progress: bool = True,
     engine: Engine = "local",
     address: str | None = None,
+    overwrite: bool = False,
 ) -> RenderRun:
     """Render every missing shard of `config` into `out`, then write contact sheets and `render_checks.csv`.
 
-    `engine` and `address` choose where shards render: forked local processes, or Ray tasks (see `render_dataset`).
+    `engine` and `address` choose where shards render: forked local processes, or Ray tasks. A new or empty `out`
+    is rendered into, the same config's dataset resumes, and `overwrite` replaces a dataset of another config (see
+    `render_dataset` for every rule).
     """
-    render_dataset(config, out, workers=workers, progress=progress, engine=engine, address=address)
+    render_dataset(config, out, workers=workers, progress=progress, engine=engine, address=address, overwrite=overwrite)
     dataset = RenderedDataset.open(out)
     sheets = [contact_sheet(dataset, design, Path(out) / f"contact_{design}.png") for design in config.designs]
     checks = render_checks(dataset.samples)
-    checks.to_csv(Path(out) / "render_checks.csv")
+    with atomic_file(Path(out) / "render_checks.csv") as staging:
+        checks.to_csv(staging)
     return RenderRun(dataset, sheets, checks)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from fovkit.render.assets import Asset, FolderCatalog, ProceduralCatalog
 from fovkit.render.backgrounds import FolderBackgrounds, background
 from fovkit.render.config import RenderConfig
+from fovkit.render.sources import resolve_sources
 
 DEFAULTS = {"yaw": 0.0, "pitch": 0.0, "roll": 0.0, "position_x": 0.0, "position_y": 0.0, "size": 0.55}
 """Render parameters that no axis of the config sets take these values."""
@@ -26,13 +27,11 @@ class SceneRenderer:
         from fovkit.render.gl import Renderer  # the GL context is created here, in the rendering process
 
         self.config = config
+        self.class_names = list(resolve_sources(config).class_names)
         if config.assets is not None:
             self.catalog = FolderCatalog(config.assets)
         else:
-            self.catalog = ProceduralCatalog(config.classes, config.instances_per_class, seed=config.seed)
-        self.class_names = self.catalog.classes()
-        if isinstance(config.classes, int):
-            self.class_names = self.class_names[: config.classes]
+            self.catalog = ProceduralCatalog(self.class_names, config.instances_per_class, seed=config.seed)
         self.backgrounds = FolderBackgrounds(config.backgrounds) if config.backgrounds else background
         self.renderer = Renderer(config.image_size, config.image_size, config.samples)
         self.extension = EXTENSIONS[config.image_format]

@@ -1,8 +1,9 @@
 """Training sets of the paper's variability experiments (robustness-limits, sections 5.1-5.4), as row selections.
 
 Every function takes the samples of a rendered dataset (`RenderedDataset.samples`, or `design_table` rows) and returns
-the chosen rows. Selections are pure functions of their inputs and an explicit seed; only `train` instances are
-used, so the `held_out` instances stay unseen for evaluation.
+the chosen rows. Selections are pure functions of their inputs and an explicit seed, each draw from its own
+`fovkit.seeding` stream ("splits", <experiment>, ...); only `train` instances are used, so the `held_out` instances
+stay unseen for evaluation.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fovkit.errors import InputError
+from fovkit.seeding import rng
 
 OBJECT = ["label", "instance"]
 
@@ -42,16 +44,17 @@ def varying_samples_set(samples: pd.DataFrame, factor: str, fraction: float, see
     """Section 5.1: every train instance, with `fraction` of its images varying in `factor` and the rest canonical.
 
     Each object contributes as many images as it has varying images of `factor`; the varying ones are drawn without
-    replacement, the canonical ones repeat the object's canonical image(s).
+    replacement (stream ("splits", "varying_samples", factor, label, instance)), the canonical ones repeat the
+    object's canonical image(s).
     """
     _check_fraction(fraction)
-    rng = np.random.default_rng(seed)
     train = _train(samples)
     varying, canonical = varying_rows(train, [factor]), canonical_rows(train)
     parts = []
     for key, rows in varying.groupby(OBJECT, sort=True):
         count = round(fraction * len(rows))
-        parts.append(rows.iloc[np.sort(rng.choice(len(rows), count, replace=False))])
+        draw = rng(seed, "splits", "varying_samples", factor, *map(int, key))
+        parts.append(rows.iloc[np.sort(draw.choice(len(rows), count, replace=False))])
         plain = canonical[(canonical["label"] == key[0]) & (canonical["instance"] == key[1])]
         if len(rows) - count and not len(plain):
             raise InputError(f"object {key} has no canonical image to fill the non-varying part", field="samples")
@@ -63,7 +66,7 @@ def varying_instances_set(samples: pd.DataFrame, factors: Sequence[str], fractio
     """Section 5.2: `fraction` of each class's train instances seen varying in `factors`, the others canonical."""
     _check_fraction(fraction)
     train = _train(samples)
-    chosen = _pick_per_class(train[OBJECT].drop_duplicates(), fraction, seed)
+    chosen = _pick_per_class(train[OBJECT].drop_duplicates(), fraction, seed, "varying_instances")
     varying, canonical = varying_rows(train, factors), canonical_rows(train)
     return pd.concat(
         [varying[_member(varying, chosen, OBJECT)], canonical[~_member(canonical, chosen, OBJECT)]]
@@ -86,10 +89,10 @@ def varying_classes_set(
     _check_fraction(instance_fraction)
     train = _train(samples)
     labels = np.sort(train["label"].unique())
-    rng = np.random.default_rng(seed)
-    varying_labels = sorted(rng.choice(labels, round(class_fraction * len(labels)), replace=False).tolist())
+    draw = rng(seed, "splits", "varying_classes")
+    varying_labels = sorted(draw.choice(labels, round(class_fraction * len(labels)), replace=False).tolist())
     objects = train.loc[train["label"].isin(varying_labels), OBJECT].drop_duplicates()
-    chosen = _pick_per_class(objects, instance_fraction, seed)
+    chosen = _pick_per_class(objects, instance_fraction, seed, "varying_classes_instances")
     varying, canonical = varying_rows(train, factors), canonical_rows(train)
     rows = pd.concat([varying[_member(varying, chosen, OBJECT)], canonical[~_member(canonical, chosen, OBJECT)]])
     return rows.sort_index(), varying_labels
@@ -102,8 +105,8 @@ def all_factors_set(samples: pd.DataFrame, fraction: float, seed: int) -> pd.Dat
     combined = train[train["design"] == "all"]
     if combined.empty:
         raise InputError("the samples hold no rows of the 'all' design; render it first", field="designs")
-    rng = np.random.default_rng(seed)
-    picked = combined.iloc[np.sort(rng.choice(len(combined), round(fraction * len(combined)), replace=False))]
+    draw = rng(seed, "splits", "all_factors")
+    picked = combined.iloc[np.sort(draw.choice(len(combined), round(fraction * len(combined)), replace=False))]
     return pd.concat([picked, canonical_rows(train)]).sort_index()
 
 
@@ -120,12 +123,12 @@ def _check_fraction(fraction: float) -> None:
         raise InputError(f"fraction must lie in [0, 1], got {fraction}", field="fraction")
 
 
-def _pick_per_class(objects: pd.DataFrame, fraction: float, seed: int) -> pd.DataFrame:
-    """`fraction` of each class's objects (rounded), drawn with a generator seeded by (seed, label)."""
+def _pick_per_class(objects: pd.DataFrame, fraction: float, seed: int, purpose: str) -> pd.DataFrame:
+    """`fraction` of each class's objects (rounded), drawn from the stream ("splits", `purpose`, label)."""
     parts = []
     for label, rows in objects.groupby("label", sort=True):
-        rng = np.random.default_rng([seed, int(label)])
-        parts.append(rows.iloc[np.sort(rng.choice(len(rows), round(fraction * len(rows)), replace=False))])
+        draw = rng(seed, "splits", purpose, int(label))
+        parts.append(rows.iloc[np.sort(draw.choice(len(rows), round(fraction * len(rows)), replace=False))])
     return pd.concat(parts) if parts else objects
 
 
