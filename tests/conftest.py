@@ -10,6 +10,8 @@ import tempfile
 # One torch/BLAS thread per test process (pytest-xdist runs one process per core): stable and fastest here.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
+# Every GL context of the suite rasterises in its calling thread, as dataset renders do (see render/scene.py).
+os.environ["LP_NUM_THREADS"] = "0"
 # Tests never read or write the user's cache: each test process gets a fresh one, removed when it exits.
 _TEST_CACHE = tempfile.mkdtemp(prefix="fovkit-test-cache-")
 os.environ["FOVKIT_CACHE"] = _TEST_CACHE

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -127,31 +125,31 @@ def tiny_toml(folder: Path) -> Path:
     return path
 
 
+KILLED_AFTER_FIRST_SHARD = """
+import os, signal, sys
+import fovkit.render.dataset as dataset
+original, started = dataset.render_shard, []
+def render_then_die(*args, **kwargs):
+    if started:  # the second shard starts: the process dies as under kill -9, with no clean-up
+        os.kill(os.getpid(), signal.SIGKILL)
+    started.append(1)
+    return original(*args, **kwargs)
+dataset.render_shard = render_then_die
+from fovkit.cli.main import app
+sys.argv = ["fovkit", *sys.argv[1:]]
+app()
+"""
+
+
 def test_killed_render_resumes_to_identical_bytes(tiny_run, tmp_path: Path):
+    """A render killed (SIGKILL) after its first shard, at a fixed point rather than a timed one, resumes exactly."""
     out = tmp_path / "killed"
-    config_file = tiny_toml(tmp_path)
-    command = [
-        sys.executable,
-        "-m",
-        "fovkit.cli.main",
-        "render",
-        "run",
-        str(config_file),
-        "--out",
-        str(out),
-        "--workers",
-        "1",
-        "--quiet",
-    ]
-    process = subprocess.Popen(command, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while not list(out.glob("*.parquet")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    assert not (out / "manifest.json").exists()
+    arguments = ["render", "run", str(tiny_toml(tmp_path)), "--out", str(out), "--workers", "1", "--quiet"]
+    killed = subprocess.run([sys.executable, "-c", KILLED_AFTER_FIRST_SHARD, *arguments], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    assert len(list(out.glob("*.parquet"))) == 1 and not (out / "manifest.json").exists()
     (out / ".single-00001.parquet.killed.partial").write_bytes(b"half a shard")  # as a kill mid-write leaves
-    subprocess.run(command, check=True)
+    subprocess.run([sys.executable, "-m", "fovkit.cli.main", *arguments], check=True)
     resumed = json.loads((out / "manifest.json").read_text())
     assert resumed["shards"] == tiny_run.dataset.manifest["shards"]
     assert not list(out.glob(".*partial"))

@@ -23,7 +23,9 @@ class SceneRenderer:
     """Everything one process needs to render rows of a config: catalog, backgrounds and one GL context."""
 
     def __init__(self, config: RenderConfig) -> None:
-        os.environ.setdefault("LP_NUM_THREADS", "0")  # rasterise in the calling thread: one process per core renders
+        # Rasterise in the calling thread (one process per core renders), whatever the caller's environment says, so
+        # that every process of a dataset uses the same rasteriser set-up.
+        os.environ["LP_NUM_THREADS"] = "0"
         from fovkit.render.gl import Renderer  # the GL context is created here, in the rendering process
 
         self.config = config
