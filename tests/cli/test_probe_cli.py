@@ -46,7 +46,23 @@ def test_experiment_runs_and_refuses_unknown_factors(tiny_dataset, tmp_path: Pat
     arguments = ["experiment", "instances", str(tiny_dataset.folder), "--backbone", RANDOM, "--factor", "pose"]
     result = runner.invoke(app, [*arguments, "--fraction", "0.5", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert (out / "same_factor.md").read_text() in result.output.replace("\r", "") or "Report:" in result.output
+    assert "Gap of the factor seen varying" in result.output and "Report:" in result.output
+    assert "| " not in result.output and "---:" not in result.output  # a terminal table, not Markdown source
+    assert "pose" in result.output and "50%" in result.output
     bad = runner.invoke(app, ["experiment", "samples", str(tiny_dataset.folder), "--factor", "colour"])
     assert bad.exit_code == 2
     assert "unknown factors ['colour']" in bad.output
+
+
+def test_probe_backbone_without_source_suggests_one(tmp_path: Path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["probe", str(tmp_path), "--backbone", "resnet18", "-o", str(out)])
+    assert result.exit_code == 2
+    assert "field '--backbone'" in result.output and "did you mean timm:resnet18" in result.output
+    assert not out.exists()
+
+
+def test_probe_refuses_a_negative_seed(tmp_path: Path):
+    result = runner.invoke(app, ["probe", str(tmp_path), "--seed", "-1", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "field '--seed'" in result.output and "got -1" in result.output

@@ -44,10 +44,35 @@ def test_empty_names(name: str):
         load_backbone(name)
 
 
+def test_unknown_source_suggests_the_closest_in_command_line_syntax():
+    with pytest.raises(InputError, match="did you mean 'torchvision:resnet18'") as error:
+        load_backbone("torch:resnet18")
+    assert "write <source>:<model>" in str(error.value)
+
+
+def test_a_name_without_source_suggests_the_sources_that_have_it():
+    with pytest.raises(InputError) as error:
+        load_backbone("resnet18", weights="random")
+    message = str(error.value)
+    assert "did you mean timm:resnet18 or torchvision:resnet18?" in message
+    assert "fovkit, timm, open_clip, torchvision" in message
+    with pytest.raises(InputError, match=r"did you mean timm:vit_small_patch16_224\?"):
+        load_backbone("vit_small_patch16_224", weights="random")  # timm only
+
+
+@pytest.mark.parametrize("name", ["timm:", "torchvision:"])
+def test_a_source_without_model_shows_an_example(name: str):
+    with pytest.raises(InputError, match=f"e.g. {name}resnet18"):
+        load_backbone(name)
+
+
 def test_bad_weights_and_seed(tmp_path: Path):
-    with pytest.raises(InputError, match="'random', or the path") as error:
+    with pytest.raises(InputError, match="is no file; after '@' give a checkpoint file") as error:
         load_backbone("timm:resnet18", weights="randon")
     assert error.value.field == "weights"
+    assert "timm:resnet18@random" in str(error.value)
+    with pytest.raises(InputError, match="is a folder, not a checkpoint file"):
+        load_backbone("timm:resnet18", weights=tmp_path)
     with pytest.raises(InputError, match="seed must be an integer"):
         load_backbone("resnet_small", seed=1.5)
 
@@ -60,7 +85,8 @@ def test_timm_missing_weights_say_how_to_provide_them(empty_caches: Path):
     assert "timm weights for 'resnet18' are not in the local Hugging Face cache" in message
     assert str(empty_caches / "hf" / "hub") in message
     assert "timm.create_model('resnet18', pretrained=True) on a connected machine" in message
-    assert "weights=PATH" in message and "weights='random'" in message
+    assert "timm:resnet18@PATH" in message and "timm:resnet18@random" in message  # command-line syntax
+    assert "weights=PATH" in message and "weights='random'" in message  # and Python's
 
 
 def test_torchvision_missing_weights_say_how_to_provide_them(empty_caches: Path):
@@ -71,7 +97,7 @@ def test_torchvision_missing_weights_say_how_to_provide_them(empty_caches: Path)
     assert "ResNet18_Weights.IMAGENET1K_V1" in message
     assert str(empty_caches / "torch" / "hub" / "checkpoints" / "resnet18-f37072fd.pth") in message
     assert "get_model('resnet18', weights='DEFAULT') on a connected machine" in message
-    assert "weights=PATH" in message
+    assert "torchvision:resnet18@PATH" in message and "weights=PATH" in message
 
 
 def test_open_clip_missing_weights_say_how_to_provide_them(empty_caches: Path):

@@ -3,43 +3,82 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from fovkit.configs import load_config
-from fovkit.imagenetx.config import ImageNetXConfig
-from fovkit.imagenetx.run import ImageNetXRun, run_imagenetx
+from fovkit.cli.options import ConfigFile, Overwrite, Partition, Quiet, default_note
+
+if TYPE_CHECKING:
+    from fovkit.imagenetx.config import ImageNetXConfig
+    from fovkit.imagenetx.run import ImageNetXRun
+
+FLAGS = {
+    "which_factor": "--factors",
+    "partition": "--partition",
+    "keep_prototypes": "--keep-prototypes",
+    "human": "--human",
+    "bootstrap": "--bootstrap",
+    "seed": "--seed",
+}
+"""The config field each option sets (their defaults and errors come from `ImageNetXConfig`)."""
+
+
+def config_class() -> type[ImageNetXConfig]:
+    """The command's config class (imported on use)."""
+    from fovkit.imagenetx.config import ImageNetXConfig
+
+    return ImageNetXConfig
 
 
 def imagenetx(
     predictions: Annotated[
         list[Path] | None,
-        typer.Argument(help="Prediction files or folders, one model per file: CSV/Parquet, NPY/NPZ logits, pickles."),
+        typer.Argument(
+            help="Prediction files or folders, one model per file: CSV/Parquet, NPY/NPZ logits, pickles.",
+            show_default=False,
+        ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be new or empty).")] = Path(
-        "results/imagenetx"
-    ),
-    factors: Annotated[Literal["top", "multi"] | None, typer.Option(help="Top factor per image, or all.")] = None,
-    partition: Annotated[Literal["val", "train"] | None, typer.Option(help="Annotated partition.")] = None,
-    keep_prototypes: Annotated[bool | None, typer.Option(help="Keep the class-prototype images.")] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="FOLDER", help="Output folder (must be new or empty).")
+    ] = Path("results/imagenetx"),
+    factors: Annotated[
+        Literal["top", "multi"] | None, typer.Option(help="Top factor per image, or all of its factors.")
+    ] = None,
+    partition: Annotated[Partition | None, typer.Option(help="Annotated partition the predictions cover.")] = None,
+    keep_prototypes: Annotated[bool | None, typer.Option(help="Keep the 3,000 class-prototype images.")] = None,
     human: Annotated[bool | None, typer.Option(help="Add the human baseline (original labels vs ReaL).")] = None,
-    groups: Annotated[Path | None, typer.Option(help="CSV 'model,group' for the between-group tests.")] = None,
-    file_names: Annotated[Path | None, typer.Option(help="Row order (one file name per line) for logits.")] = None,
-    bootstrap: Annotated[int | None, typer.Option(help="Bootstrap resamples for 95% intervals (0: none).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of the bootstrap.")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML file with the same options; flags override it.")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: one per core).")] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output folder.")] = False,
-    quiet: Annotated[bool, typer.Option(help="No progress bars.")] = False,
+    groups: Annotated[
+        Path | None,
+        typer.Option(metavar="CSV", help=f"CSV 'model,group' for the between-group tests. {default_note('none')}"),
+    ] = None,
+    file_names: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="TXT",
+            help="Row order of NPY logits, one file name per line. "
+            f"{default_note('the .txt of the same name beside each .npy')}",
+        ),
+    ] = None,
+    bootstrap: Annotated[
+        int | None, typer.Option(metavar="N", help="Bootstrap resamples for 95% intervals (0: none).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(metavar="SEED", help="Seed of the bootstrap.")] = None,
+    config: ConfigFile = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help=f"Worker processes. {default_note('one per core')}")
+    ] = None,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Analyse models on the ImageNet-X factors and write tables, plots and an HTML report."""
+    from fovkit.configs import load_config
+    from fovkit.imagenetx.run import run_imagenetx
+
     settings = load_config(
-        ImageNetXConfig,
+        config_class(),
         config,
+        FLAGS,
         which_factor=factors,
         partition=partition,
         keep_prototypes=keep_prototypes,
@@ -53,7 +92,10 @@ def imagenetx(
 
 def print_summary(run: ImageNetXRun, limit: int = 20) -> None:
     """Print each model's accuracies and worst factor (first `limit` models) and where the report is."""
-    console = Console()
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(markup=False, highlight=False)
     summary = run.result.summary
     columns = [column for column in ("accuracy", "real_accuracy", "metaclass_accuracy") if column in summary]
     table = Table(title=f"ImageNet-X summary ({len(summary)} models; full table in summary.csv)")
@@ -61,10 +103,13 @@ def print_summary(run: ImageNetXRun, limit: int = 20) -> None:
         table.add_column(header, justify="left" if header in ("model", "worst factor") else "right")
     for model, row in summary.head(limit).iterrows():
         worst = f"{row['worst_factor']} ({row['worst_factor_accuracy']:.3f}, {row['criterion']})"
-        table.add_row(str(model), *(_number(row[column]) for column in columns), worst)
+        table.add_row(str(model), *(number(row[column]) for column in columns), worst)
     console.print(table)
-    console.print(f"Report: [bold]{run.report.resolve()}[/bold]")
+    console.print(f"Report: {run.report.resolve()}", soft_wrap=True)
 
 
-def _number(value: float) -> str:
-    return "-" if pd.isna(value) else f"{value:.3f}"
+def number(value: float, digits: int = 3) -> str:
+    """A table cell: the value rounded, `-` for a missing one."""
+    import pandas as pd
+
+    return "-" if pd.isna(value) else f"{value:.{digits}f}"

@@ -5,43 +5,48 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from fovkit.cli.options import Backbones, ConfigFile, Overwrite, Quiet, Threads
-from fovkit.configs import load_config
 
 if TYPE_CHECKING:
-    from fovkit.protocols.config import BackboneSpec
     from fovkit.protocols.jobs import ProbeRun
+    from fovkit.protocols.probe import ProbeConfig
+
+FLAGS = {
+    "dataset": "DATASET",
+    "backbones": "--backbone",
+    "protocols": "--protocol",
+    "seeds": "--seed",
+    "bootstrap": "--bootstrap",
+}
+"""The config field each option sets (their defaults and errors come from `ProbeConfig`)."""
 
 
-def parse_backbones(values: list[str] | None) -> tuple[BackboneSpec, ...] | None:
-    """`source:name[@weights]` options as backbone specs (None when none were given)."""
-    from fovkit.protocols.config import BackboneSpec
+def config_class() -> type[ProbeConfig]:
+    """The command's config class (imported on use: it loads torch)."""
+    from fovkit.protocols.probe import ProbeConfig
 
-    if not values:
-        return None
-    specs = []
-    for value in values:
-        name, _, weights = value.partition("@")
-        specs.append(BackboneSpec(name=name, weights=weights or None))
-    return tuple(specs)
+    return ProbeConfig
 
 
 def probe(
-    dataset: Annotated[Path, typer.Argument(help="A folder written by `fovkit render run`.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must be new or empty).")] = Path(
-        "results/probe"
-    ),
+    dataset: Annotated[Path, typer.Argument(help="A folder written by `fovkit render run`.", show_default=False)],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="FOLDER", help="Output folder (must be new or empty).")
+    ] = Path("results/probe"),
     backbone: Backbones = None,
     protocol: Annotated[
         list[str] | None,
-        typer.Option(help="Protocols to run: linear, finetune, zero_shot (repeatable; default linear)."),
+        typer.Option(metavar="PROTOCOL", help="Protocol to run: linear, finetune or zero_shot. Repeatable."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed of training and validation splits.")] = None,
+    seed: Annotated[
+        list[int] | None,
+        typer.Option(metavar="SEED", help="Training seed; gaps pool the seeds. Repeatable."),
+    ] = None,
+    bootstrap: Annotated[
+        int | None, typer.Option(metavar="N", help="Bootstrap resamples of held-out objects for the gap intervals.")
+    ] = None,
     config: ConfigFile = None,
     threads: Threads = 1,
     overwrite: Overwrite = False,
@@ -50,24 +55,30 @@ def probe(
     """Train each backbone under each protocol on canonical images; print and write the gap table."""
     import torch
 
+    from fovkit.configs import load_config
     from fovkit.protocols.jobs import run_probe
-    from fovkit.protocols.probe import ProbeConfig
 
     torch.set_num_threads(threads)
     settings = load_config(
-        ProbeConfig,
+        config_class(),
         config,
+        FLAGS,
         dataset=dataset,
-        backbones=parse_backbones(backbone),
+        backbones=tuple(backbone) if backbone else None,
         protocols=tuple(protocol) if protocol else None,
-        seed=seed,
+        seeds=tuple(seed) if seed else None,
+        bootstrap=bootstrap,
     )
     print_gap_table(run_probe(settings, out, overwrite=overwrite, progress=not quiet))
 
 
 def print_gap_table(run: ProbeRun) -> None:
     """Print the gap table, one column per backbone x protocol (narrow terminals fit), and where the outputs are."""
-    console = Console()
+    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(markup=False, highlight=False)
     gaps = run.result.gaps
     table = Table(title="Gap table, points (robustness-limits Table 1)")
     table.add_column("")
@@ -77,4 +88,4 @@ def print_gap_table(run: ProbeRun) -> None:
         values = ("-" if pd.isna(value) else f"{value:.1f}" for value in gaps[column])
         table.add_row(column.replace("_", " "), *values)
     console.print(table)
-    console.print(f"Report: [bold]{run.report.resolve()}[/bold]")
+    console.print(f"Report: {run.report.resolve()}", soft_wrap=True)

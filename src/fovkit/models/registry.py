@@ -23,8 +23,16 @@ from fovkit.models.weights import (
     write_card,
     write_state_dict,
 )
+from fovkit.registry import close_matches, unknown_name
 
 DEFAULT_SOURCE = "fovkit"
+EXAMPLES = {
+    DEFAULT_SOURCE: "resnet_small",
+    "timm": "resnet18",
+    "open_clip": "ViT-B-32/openai",
+    "torchvision": "resnet18",
+}
+"""One model name per source, for messages."""
 
 
 def _load_builtin(model: str, weights: WeightsSpec, seed: int) -> Backbone:
@@ -79,25 +87,92 @@ def load_backbone(name: str, weights: str | Path | None = None, seed: int = 0) -
             cache (with how to provide them), or a checkpoint that does not fit the architecture.
 
     """
+    source, model = split_backbone_name(name)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InputError(f"seed must be an integer, got {seed!r}", field="seed")
+    spec = _weights_spec(weights, source, model)
+    try:
+        return LOADERS[source](model, spec, seed)
+    except InputError as error:
+        if adapters.RANDOM_HINT not in error.reason:
+            raise
+        reason = error.reason.replace(adapters.RANDOM_HINT, weights_hint(source, model))
+        raise InputError(reason, path=error.path, field=error.field) from error
+
+
+def split_backbone_name(name: object) -> tuple[str, str]:
+    """`(source, model)` of a backbone name `<source>:<model>` (a bare name must be a fovkit built-in).
+
+    Raises:
+        InputError: In command-line syntax, for an empty name, an unknown source (with the closest one and all
+            sources), a source without a model, or a bare name that is no built-in (suggesting `timm:<name>` and
+            `torchvision:<name>` where those libraries have the model).
+
+    """
     if not isinstance(name, str) or not name.strip():
-        raise InputError(f"a backbone name is a non-empty string like 'timm:resnet18', got {name!r}", field="name")
+        raise InputError(f"a backbone is named <source>:<model>, e.g. timm:resnet18; got {name!r}", field="name")
     source, separator, model = name.strip().partition(":")
     if not separator:
-        source, model = DEFAULT_SOURCE, source
+        if source not in BUILTINS:
+            raise _bare_name_error(source)
+        return DEFAULT_SOURCE, source
     if source not in LOADERS:
+        close = close_matches(source, list(LOADERS), limit=1)
+        hint = f"did you mean '{close[0]}:{model}'? " if close else ""
         raise InputError(
-            f"unknown backbone source {source!r} in {name!r}; sources: {', '.join(LOADERS)} "
-            f"(write '<source>:<model>', e.g. 'timm:resnet18')",
+            f"unknown backbone source {source!r} in {name!r}; {hint}sources: {', '.join(LOADERS)} "
+            "(write <source>:<model>, e.g. timm:resnet18)",
             field="name",
         )
     if not model:
-        raise InputError(f"{name!r} names no model after '{source}:'", field="name")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InputError(f"seed must be an integer, got {seed!r}", field="seed")
-    return LOADERS[source](model, _weights_spec(weights), seed)
+        raise InputError(
+            f"{name!r} names no model after '{source}:'; write <source>:<model>, e.g. {source}:{EXAMPLES[source]}",
+            field="name",
+        )
+    return source, model
 
 
-def _weights_spec(weights: str | Path | None) -> WeightsSpec:
+def weights_hint(source: str, model: str) -> str:
+    """How to give other weights, in command-line syntax first (`timm:resnet18@PATH`), then in Python."""
+    return (
+        f"or give a checkpoint file as {source}:{model}@PATH (or {source}:{model}@random for random weights; "
+        "in Python weights=PATH or weights='random')"
+    )
+
+
+def _bare_name_error(model: str) -> InputError:
+    """InputError for a name without a source that is no built-in: where the model exists, else the close built-ins."""
+    found = [
+        f"{source}:{model}" for source, has in (("timm", _timm_has), ("torchvision", _torchvision_has)) if has(model)
+    ]
+    sources = ", ".join(LOADERS)
+    if found:
+        return InputError(
+            f"{model!r} is no fovkit built-in; did you mean {' or '.join(found)}? (a name without <source>: is a "
+            f"fovkit built-in; write <source>:<model> with a source among {sources})",
+            field="name",
+        )
+    error = unknown_name(BUILTINS.kind, model, BUILTINS.names(), BUILTINS.lister, BUILTINS.field)
+    return InputError(f"{error.reason}; for another source write <source>:<model> ({sources})", field="name")
+
+
+def _timm_has(model: str) -> bool:
+    try:
+        import timm
+    except ImportError:
+        return False
+    return bool(timm.is_model(model))
+
+
+def _torchvision_has(model: str) -> bool:
+    try:
+        from torchvision import models
+    except ImportError:
+        return False
+    return model in models.list_models(module=models)
+
+
+def _weights_spec(weights: str | Path | None, source: str, model: str) -> WeightsSpec:
     if weights is None or weights == "random":
         return weights
     if not isinstance(weights, str | Path):
@@ -106,9 +181,11 @@ def _weights_spec(weights: str | Path | None) -> WeightsSpec:
         )
     path = Path(weights).expanduser()
     if not path.is_file():
+        what = "is a folder, not a checkpoint file" if path.is_dir() else "is no file"
         raise InputError(
-            f"no checkpoint file at {str(weights)!r}; weights must be None (the source's pretrained weights from the "
-            "local cache), 'random', or the path of a .safetensors/.pt/.pth state_dict",
+            f"the weights {str(weights)!r} of {source}:{model} {what}; after '@' give a checkpoint file "
+            f"(.safetensors, .pt or .pth state_dict) or random, e.g. {source}:{model}@random, or leave out '@...' "
+            "for the source's pretrained weights (in Python weights=PATH, 'random' or None)",
             field="weights",
         )
     return path
