@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from fovkit.render.config import RenderConfig, ScalarAxis
-from fovkit.render.design import all_backgrounds, axis_values, design_sizes, design_table, grid_backgrounds
+from fovkit.render.counts import all_backgrounds, design_sizes, grid_backgrounds
+from fovkit.render.design import axis_values, design_table
 
 SMALL = RenderConfig(
     classes=3, instances_per_class=5, single_values=5, grid_values=3, grid_backgrounds=4, combinations=20

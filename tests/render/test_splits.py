@@ -5,7 +5,8 @@ import pytest
 
 from fovkit.errors import InputError
 from fovkit.render.config import RenderConfig
-from fovkit.render.design import design_sizes, design_table
+from fovkit.render.counts import design_sizes
+from fovkit.render.design import design_table
 from fovkit.render.splits import (
     all_factors_set,
     canonical_rows,

@@ -38,7 +38,7 @@ def plan(config: ConfigSource) -> None:
     from rich.table import Table
 
     from fovkit.engine import default_workers
-    from fovkit.render.design import design_sizes, n_classes
+    from fovkit.render.counts import design_sizes, n_classes
     from fovkit.render.estimate import estimate_render, format_bytes, format_duration
 
     settings = _load(config)

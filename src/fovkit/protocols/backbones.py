@@ -24,7 +24,7 @@ from fovkit.protocols.config import DEFAULT_BACKBONE, BackboneSpec
 from fovkit.protocols.data import load_images
 from fovkit.protocols.finetune import FinetuneConfig, finetune, predict_logits
 from fovkit.render.config import RenderConfig
-from fovkit.render.design import n_classes
+from fovkit.render.counts import n_classes
 from fovkit.render.job import run_render
 from fovkit.render.presets import load_render_config
 from fovkit.render.store import RenderedDataset

@@ -32,7 +32,8 @@ from pydantic import ValidationError
 from fovkit.engine import Engine, map_ordered
 from fovkit.errors import InputError, preview
 from fovkit.render.config import RenderConfig
-from fovkit.render.design import design_sizes, design_table
+from fovkit.render.counts import design_sizes
+from fovkit.render.design import design_table
 from fovkit.render.scene import SceneRenderer
 from fovkit.render.sources import RenderSources, resolve_sources
 from fovkit.runs import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fovkit.render.design import design_sizes
+from fovkit.render.counts import design_sizes
 from fovkit.render.job import RenderRun
 from fovkit.report.html import SavedFigure, Section, figure_block, paragraph, table_block
 
@@ -21,7 +21,7 @@ def render_section(run: RenderRun, title: str = "Synthetic dataset") -> Section:
     )
     for sheet in run.contact_sheets:
         design = sheet.stem.removeprefix("contact_")
-        saved = SavedFigure(sheet, sheet, sheet.read_bytes())
+        saved = SavedFigure(sheet, sheet.read_bytes())
         section.add(
             figure_block(saved, f"contact sheet of the {design} design", f"Design `{design}`: one row per class.")
         )
