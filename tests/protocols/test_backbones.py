@@ -3,7 +3,7 @@ import pytest
 from fovkit.models.weights import write_state_dict
 from fovkit.protocols import backbones
 from fovkit.protocols.backbones import PretrainConfig, default_backbone, pretraining_classes, resolve_backbone
-from fovkit.protocols.finetune import FinetuneConfig
+from fovkit.protocols.config import FinetuneConfig
 from fovkit.render.config import RenderConfig
 
 TINY_PRETRAIN = PretrainConfig(

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from fovkit.errors import InputError
-from fovkit.protocols.config import BackboneSpec
-from fovkit.protocols.experiments import ExperimentConfig, run_experiment, training_sets
+from fovkit.protocols.config import BackboneSpec, ExperimentConfig
+from fovkit.protocols.experiments import run_experiment, training_sets
 from fovkit.protocols.jobs import run_experiment_job
 
 RANDOM_CNN = (BackboneSpec(name="fovkit:resnet_small", weights="random"),)

@@ -7,10 +7,9 @@ from torch import nn
 
 from fovkit.errors import InputError
 from fovkit.models import Backbone, Preprocessing, from_module
-from fovkit.protocols.config import BackboneSpec, ProtocolSettings
-from fovkit.protocols.finetune import FinetuneConfig
+from fovkit.protocols.config import BackboneSpec, FinetuneConfig, ProbeConfig, ProtocolSettings
 from fovkit.protocols.jobs import run_probe
-from fovkit.protocols.probe import ProbeConfig, probe
+from fovkit.protocols.probe import probe
 
 RANDOM_CNN = BackboneSpec(name="fovkit:resnet_small", weights="random")
 QUICK = ProtocolSettings(finetune=FinetuneConfig(epochs=1, batch_size=16, max_steps=4), batch_size=128)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from rich.table import Table
 
-    from fovkit.protocols.experiments import ExperimentConfig
+    from fovkit.protocols.config import ExperimentConfig
 
 NAMES_HELP = (
     "samples = 5.1, a fraction of each object's images varies; instances = 5.2, a fraction of the instances varies; "
@@ -38,7 +38,7 @@ TITLES = {
 
 def config_class() -> type[ExperimentConfig]:
     """The command's config class (imported on use: it loads torch)."""
-    from fovkit.protocols.experiments import ExperimentConfig
+    from fovkit.protocols.config import ExperimentConfig
 
     return ExperimentConfig
 

@@ -10,8 +10,8 @@ import typer
 from fovkit.cli.options import Backbones, ConfigFile, Overwrite, Quiet, Threads
 
 if TYPE_CHECKING:
+    from fovkit.protocols.config import ProbeConfig
     from fovkit.protocols.jobs import ProbeRun
-    from fovkit.protocols.probe import ProbeConfig
 
 FLAGS = {
     "dataset": "DATASET",
@@ -25,7 +25,7 @@ FLAGS = {
 
 def config_class() -> type[ProbeConfig]:
     """The command's config class (imported on use: it loads torch)."""
-    from fovkit.protocols.probe import ProbeConfig
+    from fovkit.protocols.config import ProbeConfig
 
     return ProbeConfig
 

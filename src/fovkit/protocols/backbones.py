@@ -20,9 +20,9 @@ from fovkit.cache import cache_dir
 from fovkit.errors import InputError
 from fovkit.models import Backbone, Classifier, load_backbone, save_backbone
 from fovkit.models.weights import read_card
-from fovkit.protocols.config import DEFAULT_BACKBONE, BackboneSpec
+from fovkit.protocols.config import DEFAULT_BACKBONE, BackboneSpec, FinetuneConfig
 from fovkit.protocols.data import load_images
-from fovkit.protocols.finetune import FinetuneConfig, finetune, predict_logits
+from fovkit.protocols.finetune import finetune, predict_logits
 from fovkit.render.config import RenderConfig
 from fovkit.render.counts import n_classes
 from fovkit.render.job import run_render

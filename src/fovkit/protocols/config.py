@@ -1,17 +1,43 @@
-"""Typed settings of the evaluation protocols (linear probe, finetuning, zero-shot) and of the backbones to probe."""
+"""Typed settings of the protocols and of the commands built on them (`probe`, `experiment`); no torch needed."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator, model_validator
 
 from fovkit.errors import InputError
-from fovkit.protocols.finetune import FinetuneConfig
 
 Protocol = Literal["linear", "finetune", "zero_shot"]
 PROTOCOLS: tuple[Protocol, ...] = ("linear", "finetune", "zero_shot")
 DEFAULT_BACKBONE = "fovkit:default"
+Precision = Literal["auto", "off", "bf16", "fp16"]
+
+
+class FinetuneConfig(BaseModel):
+    """How to finetune: optimisation, schedule, randomness, checkpointing and numeric precision.
+
+    The learning rate rises linearly over the first `warmup_fraction` of all steps, then follows a cosine to zero at
+    `epochs * ceil(N / batch_size)` steps. AdamW decays every weight except biases and normalisation parameters.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    epochs: int = Field(10, ge=1)
+    batch_size: int = Field(64, ge=1)
+    lr: float = Field(1e-3, gt=0.0, description="peak learning rate, reached at the end of warmup")
+    weight_decay: float = Field(0.05, ge=0.0, description="decoupled (AdamW) weight decay")
+    warmup_fraction: float = Field(0.05, ge=0.0, lt=1.0, description="share of all steps spent in linear warmup")
+    label_smoothing: float = Field(0.0, ge=0.0, lt=1.0)
+    seed: int = 0
+    checkpoint_every: int = Field(200, ge=1, description="steps between checkpoints (one is also written at the end)")
+    mixed_precision: Precision = Field(
+        "off", description="off: float32 everywhere (default); bf16/fp16 autocast; auto: bf16 on CUDA, off on CPU"
+    )
+    device: str = Field("auto", description="torch device; auto: cuda when available, else cpu")
+    max_steps: int | None = Field(None, ge=1, description="stop after this many steps in all (smoke runs)")
+    augment: bool = Field(False, description="random resized crop (35-100% of the area) and horizontal flip")
 
 
 class LinearSettings(BaseModel):
@@ -97,3 +123,46 @@ class ProtocolSettings(BaseModel):
     zero_shot: ZeroShotSettings = ZeroShotSettings()
     batch_size: int = Field(256, ge=1, description="images per batch for feature extraction and prediction")
     device: str = "cpu"
+
+
+class ProbeConfig(BaseModel):
+    """What `fovkit probe` evaluates: a rendered dataset, backbones, protocols and their settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dataset: Path = Field(description="folder of a rendered dataset (`fovkit render run`)")
+    backbones: tuple[BackboneSpec, ...] = (BackboneSpec(),)
+    protocols: tuple[Protocol, ...] = Field(("linear",), min_length=1)
+    settings: ProtocolSettings = ProtocolSettings()
+    seeds: tuple[NonNegativeInt, ...] = Field((0,), min_length=1, description="training seeds; gaps pool them")
+    gap_designs: tuple[str, ...] = Field(
+        ("single",), min_length=1, description="designs whose rows form the canonical and one-factor groups"
+    )
+    bootstrap: NonNegativeInt = Field(1000, description="resamples of held-out objects for the gap intervals")
+
+
+class ExperimentConfig(BaseModel):
+    """One variability experiment: dataset, backbones, protocols, factors, fractions and seeds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dataset: Path = Field(description="folder of a rendered dataset with the single (and for 5.3, all) design")
+    backbones: tuple[BackboneSpec, ...] = (BackboneSpec(),)
+    protocols: tuple[Literal["linear", "finetune"], ...] = Field(("linear",), min_length=1)
+    factors: tuple[str, ...] = Field((), description="factors varied in training; empty means every factor")
+    fractions: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+    class_fraction: float = Field(0.5, gt=0.0, lt=1.0, description="classes seen varying (experiment 5.4)")
+    instance_fraction: float = Field(0.5, gt=0.0, le=1.0, description="instances of a varying class (5.4)")
+    seeds: tuple[NonNegativeInt, ...] = Field((0,), min_length=1)
+    gap_designs: tuple[str, ...] = Field(
+        ("single",), min_length=1, description="designs whose rows form the canonical and one-factor groups"
+    )
+    settings: ProtocolSettings = ProtocolSettings()
+
+    @field_validator("fractions")
+    @classmethod
+    def _fractions_in_range(cls, fractions: tuple[float, ...]) -> tuple[float, ...]:
+        bad = [value for value in fractions if not 0.0 < value <= 1.0]
+        if bad or not fractions:
+            raise ValueError(f"fractions must lie in (0, 1]; got {list(fractions)}")
+        return tuple(sorted(set(fractions)))

@@ -14,14 +14,13 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator
 from rich.progress import Progress
 
 from fovkit.errors import InputError
 from fovkit.metrics.gaps import ALL_FACTORS, CANONICAL, gap_table
 from fovkit.models.base import Backbone
 from fovkit.protocols.backbones import backbones
-from fovkit.protocols.config import BackboneSpec, ProtocolSettings
+from fovkit.protocols.config import ExperimentConfig
 from fovkit.protocols.features import dataset_digest
 from fovkit.protocols.probe import evaluation_rows
 from fovkit.protocols.runner import ProtocolRunner
@@ -37,33 +36,6 @@ EXPERIMENTS: dict[str, str] = {
     "classes": "5.4: half of the classes are seen varying in one factor (half of their instances)",
 }
 NO_VARIATION = "none"
-
-
-class ExperimentConfig(BaseModel):
-    """One variability experiment: dataset, backbones, protocols, factors, fractions and seeds."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    dataset: Path = Field(description="folder of a rendered dataset with the single (and for 5.3, all) design")
-    backbones: tuple[BackboneSpec, ...] = (BackboneSpec(),)
-    protocols: tuple[Literal["linear", "finetune"], ...] = Field(("linear",), min_length=1)
-    factors: tuple[str, ...] = Field((), description="factors varied in training; empty means every factor")
-    fractions: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
-    class_fraction: float = Field(0.5, gt=0.0, lt=1.0, description="classes seen varying (experiment 5.4)")
-    instance_fraction: float = Field(0.5, gt=0.0, le=1.0, description="instances of a varying class (5.4)")
-    seeds: tuple[NonNegativeInt, ...] = Field((0,), min_length=1)
-    gap_designs: tuple[str, ...] = Field(
-        ("single",), min_length=1, description="designs whose rows form the canonical and one-factor groups"
-    )
-    settings: ProtocolSettings = ProtocolSettings()
-
-    @field_validator("fractions")
-    @classmethod
-    def _fractions_in_range(cls, fractions: tuple[float, ...]) -> tuple[float, ...]:
-        bad = [value for value in fractions if not 0.0 < value <= 1.0]
-        if bad or not fractions:
-            raise ValueError(f"fractions must lie in (0, 1]; got {list(fractions)}")
-        return tuple(sorted(set(fractions)))
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,11 @@ import pickle
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -30,6 +29,7 @@ from torch import nn
 from torch.nn import functional
 
 from fovkit.errors import InputError, preview
+from fovkit.protocols.config import FinetuneConfig, Precision
 from fovkit.protocols.data import ImageBatches, as_labels
 from fovkit.protocols.devices import device_name, precision_name, resolve_device
 from fovkit.runs import atomic_file
@@ -44,32 +44,6 @@ RESUMABLE_FIELDS = ("max_steps", "checkpoint_every", "device")
 # Losses are copied from the device (one synchronisation) this often, and at every checkpoint.
 LOG_EVERY = 20
 NORM_LAYERS = (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm, nn.RMSNorm)
-Precision = Literal["auto", "off", "bf16", "fp16"]
-
-
-class FinetuneConfig(BaseModel):
-    """How to finetune: optimisation, schedule, randomness, checkpointing and numeric precision.
-
-    The learning rate rises linearly over the first `warmup_fraction` of all steps, then follows a cosine to zero at
-    `epochs * ceil(N / batch_size)` steps. AdamW decays every weight except biases and normalisation parameters.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    epochs: int = Field(10, ge=1)
-    batch_size: int = Field(64, ge=1)
-    lr: float = Field(1e-3, gt=0.0, description="peak learning rate, reached at the end of warmup")
-    weight_decay: float = Field(0.05, ge=0.0, description="decoupled (AdamW) weight decay")
-    warmup_fraction: float = Field(0.05, ge=0.0, lt=1.0, description="share of all steps spent in linear warmup")
-    label_smoothing: float = Field(0.0, ge=0.0, lt=1.0)
-    seed: int = 0
-    checkpoint_every: int = Field(200, ge=1, description="steps between checkpoints (one is also written at the end)")
-    mixed_precision: Precision = Field(
-        "off", description="off: float32 everywhere (default); bf16/fp16 autocast; auto: bf16 on CUDA, off on CPU"
-    )
-    device: str = Field("auto", description="torch device; auto: cuda when available, else cpu")
-    max_steps: int | None = Field(None, ge=1, description="stop after this many steps in all (smoke runs)")
-    augment: bool = Field(False, description="random resized crop (35-100% of the area) and horizontal flip")
 
 
 @dataclass

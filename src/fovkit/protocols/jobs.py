@@ -16,8 +16,9 @@ from fovkit.cache import cache_dir
 from fovkit.errors import InputError
 from fovkit.models.base import Backbone
 from fovkit.protocols import summaries
-from fovkit.protocols.experiments import EXPERIMENTS, ExperimentConfig, ExperimentName, ExperimentResult, run_experiment
-from fovkit.protocols.probe import ProbeConfig, ProbeResult, probe, write_probe_outputs
+from fovkit.protocols.config import ExperimentConfig, ProbeConfig
+from fovkit.protocols.experiments import EXPERIMENTS, ExperimentName, ExperimentResult, run_experiment
+from fovkit.protocols.probe import ProbeResult, probe, write_probe_outputs
 from fovkit.render.dataset import MANIFEST
 from fovkit.render.job import RenderRun, run_render
 from fovkit.render.presets import load_render_config

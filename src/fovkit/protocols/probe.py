@@ -15,35 +15,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt
 
 from fovkit.errors import InputError
 from fovkit.metrics.gaps import ALL_FACTORS, AVERAGE, CANONICAL, gap_intervals, gap_table
 from fovkit.models.base import Backbone
 from fovkit.protocols.backbones import backbones
-from fovkit.protocols.config import BackboneSpec, Protocol, ProtocolSettings
+from fovkit.protocols.config import ProbeConfig
 from fovkit.protocols.features import dataset_digest
 from fovkit.protocols.runner import ProtocolRunner
 from fovkit.render.splits import canonical_training_set
 from fovkit.render.store import RenderedDataset
 from fovkit.tables import Predictions
 from fovkit.tables.markdown import markdown_table
-
-
-class ProbeConfig(BaseModel):
-    """What `fovkit probe` evaluates: a rendered dataset, backbones, protocols and their settings."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    dataset: Path = Field(description="folder of a rendered dataset (`fovkit render run`)")
-    backbones: tuple[BackboneSpec, ...] = (BackboneSpec(),)
-    protocols: tuple[Protocol, ...] = Field(("linear",), min_length=1)
-    settings: ProtocolSettings = ProtocolSettings()
-    seeds: tuple[NonNegativeInt, ...] = Field((0,), min_length=1, description="training seeds; gaps pool them")
-    gap_designs: tuple[str, ...] = Field(
-        ("single",), min_length=1, description="designs whose rows form the canonical and one-factor groups"
-    )
-    bootstrap: NonNegativeInt = Field(1000, description="resamples of held-out objects for the gap intervals")
 
 
 @dataclass(frozen=True)
