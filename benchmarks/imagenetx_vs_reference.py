@@ -7,7 +7,8 @@ CSVs and computing the metrics. Peak memory is the process's maximum resident se
 The reference computes per-factor accuracies and error ratios (top-1 label); fovkit computes every metric of the
 analysis except the bootstrap: factor and meta-label accuracies and error ratios under the top-1, ReaL and
 meta-label criteria, worst-100-classes accuracy, prevalence shifts, per-factor calibration error, Alexander-Govern
-tests between four model groups with Holm correction, and the Spearman correlations.
+tests between four model groups with Holm correction, and the Spearman correlations. The whole command (start-up,
+bootstrap, plots and report included) against a whole reference process: `imagenetx_cli_vs_reference.py`.
 
 Usage:
     .venv/bin/python benchmarks/imagenetx_vs_reference.py --models 200 2200 --reference-max 200

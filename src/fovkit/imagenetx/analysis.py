@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from fovkit._memory import keep_freed_memory
 from fovkit.cache import cached_array_by_key
@@ -38,10 +36,11 @@ from fovkit.metrics import (
     spearman_matrix,
     worst_k_group_accuracy,
 )
-from fovkit.metrics.bootstrap import BootstrapIntervals, bootstrap_intervals
+from fovkit.metrics.bootstrap import BootstrapIntervals, CellDraws, bootstrap_intervals, draw_cells
 from fovkit.metrics.stats import alexander_govern_by_column
 from fovkit.tables import FactorTable, Predictions
 from fovkit.tables.prediction_files import ModelRoster, PredictionFileReader, stack_model_predictions
+from fovkit.tables.sniff import shown
 
 HUMAN = "human"
 CRITERIA = ("class", "real", "metaclass")
@@ -147,6 +146,8 @@ class _Plan:
     calibration_groups: CalibrationGroups
     real_lists: np.ndarray | None
     scored: dict[str, np.ndarray | None]
+    bootstrap_cells: dict[str, CellDraws]
+    """Per criterion, the bootstrap's draws of every factor's cells (none without --bootstrap): drawn once, shared."""
 
     @property
     def criteria(self) -> list[str]:
@@ -181,7 +182,6 @@ def analyze(
     predictions: Predictions | Iterable[Predictions],
     config: ImageNetXConfig,
     groups: pd.Series | None = None,
-    progress: bool = False,
 ) -> ImageNetXResult:
     """Score every model under every criterion and derive the paper's tables.
 
@@ -193,7 +193,6 @@ def analyze(
         predictions: Predictions aligned to `table`, whole or as an iterable of model chunks.
         config: Analysis options; `human` appends the model `human` after the given ones.
         groups: Group name per model (index = model) for the between-group tests; None skips them.
-        progress: Show progress bars.
 
     """
     keep_freed_memory()
@@ -203,7 +202,7 @@ def analyze(
     plan = _plan(table, config)
     tally = _Tally.empty(plan.criteria)
     for chunk in chunks:
-        _score_chunk(chunk, table, plan, config, tally, progress)
+        _score_chunk(chunk, table, plan, config, tally)
     return _finish(table, plan, tally, config, groups, _annotation_statistics(plan))
 
 
@@ -265,7 +264,7 @@ def analyze_files(
             raise InputError(
                 f"a model is already named '{HUMAN}'; rename it or drop --human", path=roster.owners[HUMAN]
             )
-        _score_chunk(human_predictions(table, bool(tally.gaps)), table, plan, config, tally, progress=False)
+        _score_chunk(human_predictions(table, bool(tally.gaps)), table, plan, config, tally)
     return _finish(table, plan, tally, config, groups, statistics)
 
 
@@ -293,10 +292,7 @@ def _score_shard(shard: tuple[Path, ...]) -> _Tally:
         results.append(result)
     plan, config = _SHARED["plan"], _SHARED["config"]
     tally = _Tally.empty(plan.criteria)
-    # The bootstrap's matrix products: a BLAS pool per worker would fight the other workers for the cores (2x
-    # slower). Only then, since limiting OpenBLAS in a fresh worker slows its first CSV parses by ~70 ms.
-    with threadpool_limits(limits=1, user_api="blas") if config.bootstrap else contextlib.nullcontext():
-        _score_chunk(stack_model_predictions(results, universe), _SHARED["table"], plan, config, tally, progress=False)
+    _score_chunk(stack_model_predictions(results, universe), _SHARED["table"], plan, config, tally)
     return tally
 
 
@@ -380,6 +376,12 @@ def _plan(table: FactorTable, config: ImageNetXConfig) -> _Plan:
     scored: dict[str, np.ndarray | None] = {"class": None, "metaclass": None}
     if real_lists is not None:
         scored["real"] = (real_lists >= 0).any(axis=1)
+    bootstrap_cells = {}
+    if config.bootstrap:
+        masks = {name: np.ones(len(table), bool) if mask is None else mask for name, mask in scored.items()}
+        bootstrap_cells = {
+            name: draw_cells(factor_mask, mask, config.bootstrap, config.seed, (name,)) for name, mask in masks.items()
+        }
     return _Plan(
         labels=labels,
         sample_metaclass=sample_metaclass,
@@ -402,12 +404,11 @@ def _plan(table: FactorTable, config: ImageNetXConfig) -> _Plan:
         ),
         real_lists=real_lists,
         scored=scored,
+        bootstrap_cells=bootstrap_cells,
     )
 
 
-def _score_chunk(
-    chunk: Predictions, table: FactorTable, plan: _Plan, config: ImageNetXConfig, tally: _Tally, progress: bool
-) -> None:
+def _score_chunk(chunk: Predictions, table: FactorTable, plan: _Plan, config: ImageNetXConfig, tally: _Tally) -> None:
     """Add one chunk of models to the tally: counts per group and criterion, calibration gaps, bootstrap bounds."""
     if not chunk.sample_ids.equals(table.sample_ids):
         raise InputError("predictions are not aligned to the annotation table; load them with its SampleUniverse")
@@ -431,13 +432,13 @@ def _score_chunk(
     )
     for criterion, counts in zip(plan.criteria, counted, strict=True):
         tally.counts[criterion].append(counts)
-        scored = plan.scored[criterion]
         if config.bootstrap:
-            keep = np.ones(len(table), bool) if scored is None else scored
+            # Right counts per factor (its meta-label cells summed) and overall (the classes summed), as in
+            # `_Layout.from_leaves` but without its BLAS product, whose threads would spin against the other workers.
+            cells, classes = np.hsplit(counts.correct, [plan.layout.n_cells])
+            by_factor = cells.reshape(len(cells), plan.layout.n_metaclasses, plan.layout.n_factors).sum(axis=1)
             tally.intervals[criterion].append(
-                bootstrap_intervals(
-                    correct[criterion], plan.factor_mask, keep, config.bootstrap, config.seed, progress=progress
-                )
+                bootstrap_intervals(plan.bootstrap_cells[criterion], by_factor, classes.sum(axis=1))
             )
 
 
@@ -610,11 +611,24 @@ def _matches_any(predicted: np.ndarray, label_sets: np.ndarray) -> np.ndarray:
 
 
 def _check_groups(groups: pd.Series, models: tuple[str, ...]) -> None:
+    """Every analysed model (but `human`) has a group, and every grouped model is analysed.
+
+    A name in the groups CSV that matches no model (a typo, a file left out) would otherwise silently drop out of the
+    between-group tests. The error names the CSV when `groups.attrs["path"]` holds it (see `run.load_groups`).
+    """
+    analysed = set(models)
     ungrouped = [model for model in models if model not in groups.index and model != HUMAN]
-    if ungrouped:
+    unknown = [model for model in groups.index if model not in analysed]
+    problems = [
+        *([f"models without a group: {shown(ungrouped)}"] if ungrouped else []),
+        *([f"grouped models that are not analysed: {shown(unknown)}"] if unknown else []),
+    ]
+    if problems:
         raise InputError(
-            f"models without a group: {preview(ungrouped)}; add a row 'model,group' for each to the groups CSV",
-            field="group",
+            f"{'; '.join(problems)}. The analysed models are {shown(list(models), limit=8)}: give each one row "
+            "'model,group' (a model is named by its file name without the suffix, or by a pickle's 'model' key)",
+            path=groups.attrs.get("path"),
+            field="model",
         )
 
 
