@@ -13,7 +13,6 @@ from fovkit.metrics.bootstrap import (
     CorrectDraws,
     bootstrap_intervals,
     draw_cells,
-    finite_percentiles,
     resampled_statistics,
 )
 
@@ -97,22 +96,6 @@ def test_cell_draws_split_every_resample_like_a_multinomial():
     assert np.all(np.abs(cells.group.mean(axis=1) - 1000 * p) <= 5 * np.sqrt(1000 * p * (1 - p) / 4000))
     np.testing.assert_allclose(cells.group[:2].var(axis=1), 1000 * p[:2] * (1 - p[:2]), rtol=0.1)
     assert abs(cells.scored.mean() - 700) < 5 * np.sqrt(1000 * 0.21 / 4000)
-
-
-def test_finite_percentiles_equal_numpy_nanpercentile():
-    rng = np.random.default_rng(2)
-    values = rng.normal(size=(6, 4, 301))
-    values[values > 1.5] = np.nan
-    values[0, 1] = np.nan
-    values[1, 2, :-1] = np.nan
-    values[2, 3, 7] = np.inf
-    low, high = finite_percentiles(values, BOUNDS)
-    finite = np.where(np.isfinite(values), values, np.nan)
-    with pytest.warns(RuntimeWarning):
-        expected = np.nanpercentile(finite, BOUNDS, axis=-1)
-    np.testing.assert_allclose(low, expected[0], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(high, expected[1], rtol=0, atol=1e-12)
-    assert np.isnan(low[0, 1]) and low[1, 2] == high[1, 2] == values[1, 2, -1]
 
 
 # Agreement with an independent brute-force bootstrap: explicit resamples of the samples, percentiles by numpy.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fovkit.metrics.accuracy import error_ratio
+from fovkit.metrics.intervals import central_bounds, finite_percentiles
 from fovkit.seeding import Key, rng
 
 
@@ -105,8 +106,7 @@ def bootstrap_intervals(
     """
     right_inside = np.rint(right_inside).astype(np.int64)
     right = np.rint(right).astype(np.int64)
-    tail = 100 * (1 - confidence) / 2
-    bounds = (tail, 100 - tail)
+    bounds = central_bounds(confidence)
     n_models, n_groups = right_inside.shape
     accuracy, ratio = np.empty((2, 2, n_models, n_groups))
     overall = np.empty((2, n_models))
@@ -155,28 +155,6 @@ def resampled_statistics(cells: CellDraws, draws: CorrectDraws) -> tuple[np.ndar
         overall = draws.scored / cells.scored
     ratios = error_ratio(group_acc.reshape(-1, 1), overall_with_group.reshape(-1)).reshape(group_acc.shape)
     return group_acc, overall, ratios
-
-
-def finite_percentiles(values: np.ndarray, bounds: Sequence[float]) -> np.ndarray:
-    """Percentiles along the last axis of the finite values only; NaN where none is finite.
-
-    The linear interpolation of `np.nanpercentile`, from one sort instead of one partition per row (10x faster).
-
-    Returns:
-        (bounds x the other axes) percentiles.
-
-    """
-    ordered = np.sort(np.where(np.isfinite(values), values, np.nan), axis=-1)  # NaN sorts last
-    count = np.isfinite(ordered).sum(axis=-1, keepdims=True)
-    last = np.maximum(count - 1, 0)
-    percentiles = []
-    for bound in bounds:
-        position = bound / 100 * last
-        below = np.floor(position).astype(np.int64)
-        low = np.take_along_axis(ordered, below, axis=-1)
-        high = np.take_along_axis(ordered, np.minimum(below + 1, last), axis=-1)
-        percentiles.append(np.where(count > 0, low + (high - low) * (position - below), np.nan)[..., 0])
-    return np.array(percentiles)
 
 
 def _rate(right: np.ndarray | int, total: np.ndarray | int) -> np.ndarray:

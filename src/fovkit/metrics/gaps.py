@@ -19,7 +19,7 @@ import pandas as pd
 
 from fovkit.errors import InputError, preview
 from fovkit.metrics.counts import count_by_group, group_membership
-from fovkit.metrics.intervals import nan_percentiles
+from fovkit.metrics.intervals import central_bounds, finite_percentiles
 from fovkit.seeding import rng
 from fovkit.tables import FactorTable, Predictions
 
@@ -182,8 +182,10 @@ def gap_intervals(
         )
         weights = draws.astype(np.float64)
         resampled = _accuracy(np.einsum("bc,mcg->bmg", weights, correct), np.einsum("bc,mcg->bmg", weights, total))
-        bounds[:2, :, :-1] = nan_percentiles(resampled, confidence)
-        bounds[2:] = nan_percentiles(_with_average(resampled - resampled[..., :1], factors), confidence)
+        levels = central_bounds(confidence)
+        bounds[:2, :, :-1] = finite_percentiles(np.moveaxis(resampled, 0, -1), levels)
+        gaps_resampled = _with_average(resampled - resampled[..., :1], factors)
+        bounds[2:] = finite_percentiles(np.moveaxis(gaps_resampled, 0, -1), levels)
     images = total.sum(axis=1) // np.bincount(owner)[:, None]
     objects = (total > 0).sum(axis=1)
     parts = []
