@@ -35,7 +35,14 @@ WeightsSpec = Path | Literal["random"] | None
 
 IMAGENET_224 = Preprocessing(input_size=224)
 HEAD_ATTRIBUTES = ("fc", "heads", "head", "classifier")
-RANDOM_HINT = "or pass weights=PATH to a checkpoint file (or weights='random')"
+
+
+def weights_hint(source: str, model: str) -> str:
+    """How to give other weights, in command-line syntax first (`timm:resnet18@PATH`), then in Python."""
+    return (
+        f"or give a checkpoint file as {source}:{model}@PATH (or {source}:{model}@random for random weights; "
+        "in Python weights=PATH or weights='random')"
+    )
 
 
 @contextlib.contextmanager
@@ -192,7 +199,9 @@ def _timm_cached_file(model: str) -> Path:
     hub_id = getattr(config, "hf_hub_id", None)
     url = getattr(config, "url", None)
     if config is None or not (hub_id or url or config.file):
-        raise InputError(f"timm has no pretrained weights for {model!r}; {RANDOM_HINT}", field="weights")
+        raise InputError(
+            f"timm has no pretrained weights for {model!r}; {weights_hint('timm', model)}", field="weights"
+        )
     if config.file and Path(config.file).is_file():
         return Path(config.file)
     if hub_id:
@@ -208,7 +217,7 @@ def _timm_cached_file(model: str) -> Path:
     searched += [repr(config.file)] if config.file else []
     raise InputError(
         f"timm weights for {model!r} are not in {' or '.join(searched)}; run timm.create_model({model!r}, "
-        f"pretrained=True) on a connected machine and copy the cache here, {RANDOM_HINT}",
+        f"pretrained=True) on a connected machine and copy the cache here, {weights_hint('timm', model)}",
         field="weights",
     )
 
@@ -316,11 +325,12 @@ def _open_clip_cached_file(architecture: str, tag: str, tags: list[str], tag_con
     if not tag:
         if not tags:
             raise InputError(
-                f"open_clip has no pretrained weights for {architecture!r}; {RANDOM_HINT}", field="weights"
+                f"open_clip has no pretrained weights for {architecture!r}; {weights_hint('open_clip', architecture)}",
+                field="weights",
             )
         raise InputError(
             f"'open_clip:{architecture}' names no pretrained tag; add one, e.g. 'open_clip:{architecture}/{tags[0]}' "
-            f"(tags: {preview(tags)}), {RANDOM_HINT}",
+            f"(tags: {preview(tags)}), {weights_hint('open_clip', architecture)}",
             field="weights",
         )
     hub = tag_config.get("hf_hub", "")
@@ -339,7 +349,7 @@ def _open_clip_cached_file(architecture: str, tag: str, tags: list[str], tag_con
     raise InputError(
         f"open_clip weights {tag!r} for {architecture!r} are not in {' or '.join(searched)}; run "
         f"open_clip.create_model_and_transforms({architecture!r}, pretrained={tag!r}) on a connected machine and copy "
-        f"the cache here, {RANDOM_HINT}",
+        f"the cache here, {weights_hint('open_clip', f'{architecture}/{tag}')}",
         field="weights",
     )
 
@@ -363,13 +373,16 @@ def load_torchvision(model: str, weights: WeightsSpec, seed: int) -> Backbone:
     cached = None
     if weights is None:
         if default is None:
-            raise InputError(f"torchvision has no pretrained weights for {model!r}; {RANDOM_HINT}", field="weights")
+            raise InputError(
+                f"torchvision has no pretrained weights for {model!r}; {weights_hint('torchvision', model)}",
+                field="weights",
+            )
         cached = torch_hub_checkpoints() / os.path.basename(default.url)
         if not cached.is_file():
             raise InputError(
                 f"torchvision weights {default} for {model!r} are not in the torch hub cache ({cached}); run "
                 f"torchvision.models.get_model({model!r}, weights='DEFAULT') on a connected machine and copy that "
-                f"file here, {RANDOM_HINT}",
+                f"file here, {weights_hint('torchvision', model)}",
                 field="weights",
             )
     with seeded(seed):

@@ -91,13 +91,7 @@ def load_backbone(name: str, weights: str | Path | None = None, seed: int = 0) -
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InputError(f"seed must be an integer, got {seed!r}", field="seed")
     spec = _weights_spec(weights, source, model)
-    try:
-        return LOADERS[source](model, spec, seed)
-    except InputError as error:
-        if adapters.RANDOM_HINT not in error.reason:
-            raise
-        reason = error.reason.replace(adapters.RANDOM_HINT, weights_hint(source, model))
-        raise InputError(reason, path=error.path, field=error.field) from error
+    return LOADERS[source](model, spec, seed)
 
 
 def split_backbone_name(name: object) -> tuple[str, str]:
@@ -130,14 +124,6 @@ def split_backbone_name(name: object) -> tuple[str, str]:
             field="name",
         )
     return source, model
-
-
-def weights_hint(source: str, model: str) -> str:
-    """How to give other weights, in command-line syntax first (`timm:resnet18@PATH`), then in Python."""
-    return (
-        f"or give a checkpoint file as {source}:{model}@PATH (or {source}:{model}@random for random weights; "
-        "in Python weights=PATH or weights='random')"
-    )
 
 
 def _bare_name_error(model: str) -> InputError:
