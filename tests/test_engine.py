@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 
 import pytest
 
-from fovkit.engine import default_workers, map_ordered
+from fovkit.engine import check_ray_address, default_workers, map_ordered
 from fovkit.errors import InputError
 
 
@@ -91,4 +92,75 @@ def test_ray_engine_names_an_unreachable_address(ray_engine, monkeypatch: pytest
     monkeypatch.setattr(ray_engine, "init", refuse)
     with pytest.raises(InputError, match="cannot reach a Ray cluster at 'auto'") as caught:
         map_ordered(abs, [1], engine="ray", address="auto")
+    assert caught.value.field == "address"
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_ray_client_address_without_ray_client_says_what_to_install(ray_engine, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, "grpc", None)  # as after `pip install ray` without the [client] extras
+    with pytest.raises(
+        InputError, match=r"needs Ray Client, which is not installed: pip install 'ray\[client\]'"
+    ) as caught:
+        map_ordered(abs, [1], engine="ray", address="ray://127.0.0.1:10001")
+    assert caught.value.field == "address"
+    assert str(caught.value).isprintable()
+
+
+def test_unreachable_ray_address_fails_fast_in_one_line(ray_engine, capfd: pytest.CaptureFixture[str]):
+    port = closed_port()
+    started = time.monotonic()
+    with pytest.raises(InputError, match=rf"cannot reach a Ray cluster at '127\.0\.0\.1:{port}'") as caught:
+        map_ordered(abs, [1], engine="ray", address=f"127.0.0.1:{port}")
+    assert time.monotonic() - started < 30  # ray.init alone retried for minutes
+    assert caught.value.field == "address"
+    assert "ray start --head" in str(caught.value)
+    assert "Failed to connect to GCS" not in capfd.readouterr().err  # Ray never started retrying
+
+
+def test_an_address_that_does_not_answer_is_named(monkeypatch: pytest.MonkeyPatch):
+    def silent(address: tuple[str, int], timeout: float) -> socket.socket:
+        assert address == ("10.1.2.3", 6379) and timeout == 0.5  # the GCS's default port
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(socket, "create_connection", silent)
+    with pytest.raises(InputError, match=r"at '10\.1\.2\.3': 10\.1\.2\.3:6379 does not answer \(timed out\)"):
+        check_ray_address("10.1.2.3", timeout=0.5)
+
+
+def test_ray_init_attempts_are_bounded_for_an_address_that_answers(ray_engine, monkeypatch: pytest.MonkeyPatch):
+    seen, variable = {}, "RAY_gcs_server_port_wait_time_s"  # read by ray.init at each call
+
+    def init(**kwargs):
+        seen["attempts"] = os.environ.get(variable)
+        raise ConnectionError("Failed to connect to Ray cluster")
+
+    monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr(ray_engine, "init", init)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        with pytest.raises(InputError, match="cannot reach a Ray cluster"):
+            map_ordered(abs, [1], engine="ray", address=f"127.0.0.1:{server.getsockname()[1]}")
+    assert seen["attempts"] == "10"
+    assert variable not in os.environ  # set for the call only
+
+
+def test_a_listening_address_passes_the_check():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        check_ray_address(f"127.0.0.1:{server.getsockname()[1]}")
+        check_ray_address("auto")
+
+
+@pytest.mark.parametrize("address", ["head:port", "head:99999", "[::1", "head:6379/path", ":6379"])
+def test_malformed_ray_addresses_are_refused(address: str):
+    with pytest.raises(InputError, match="is not a Ray address; expected host:port") as caught:
+        check_ray_address(address)
     assert caught.value.field == "address"

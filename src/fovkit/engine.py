@@ -9,12 +9,16 @@ function holding the shared arguments, which is shipped to the workers once).
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import itertools
 import logging
 import multiprocessing
 import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from rich.progress import Progress
 
@@ -25,6 +29,16 @@ R = TypeVar("R")
 
 Engine = Literal["local", "ray"]
 ENGINES: tuple[Engine, ...] = ("local", "ray")
+
+RAY_CLIENT_PORT = 10001
+"""Port of a `ray://host` address without one (Ray Client server)."""
+RAY_GCS_PORT = 6379
+"""Port of a `host` address without one (the head node's GCS)."""
+CONNECT_TIMEOUT_S = 5.0
+"""How long a Ray cluster's address may take to accept a TCP connection before it counts as unreachable."""
+CONNECT_ATTEMPTS = 10
+"""Attempts (about a second each) `ray.init` makes to reach the GCS of a cluster that answers but is no Ray GCS (or
+not yet one); Ray's own default is 20 attempts, each printing a warning."""
 
 
 def default_workers() -> int:
@@ -57,9 +71,10 @@ def map_ordered(
         weight: Units of progress each task stands for (e.g. files in a shard).
         progress: Show the progress bar while iterating; it advances as tasks finish, in any order.
         engine: `"local"` (forked processes) or `"ray"` (Ray tasks; needs `pip install 'fovkit[ray]'`).
-        address: Ray cluster to connect to (e.g. `"ray://head:10001"` or `"auto"`); by default a local Ray
-            instance with `workers` CPUs is started and shut down afterwards. Ignored by the local engine, and
-            when this process is already connected to Ray.
+        address: Ray cluster to connect to (e.g. `"head:6379"`, `"ray://head:10001"`, which needs `ray[client]`,
+            or `"auto"`); by default a local Ray instance with `workers` CPUs is started and shut down afterwards.
+            Ignored by the local engine, and when this process is already connected to Ray. An address that does
+            not answer is an InputError within seconds (see `check_ray_address`).
 
     Returns:
         Iterator over the results; an exception in a task is raised from it (a Ray task's original exception, not
@@ -124,8 +139,10 @@ class _RayBatch:
         self._running: dict[Any, int] = {}
         if self._started:
             if address:
+                check_ray_address(address)
                 try:
-                    ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+                    with _environment_defaults(RAY_gcs_server_port_wait_time_s=str(CONNECT_ATTEMPTS)):
+                        ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
                 except ConnectionError as error:
                     raise InputError(
                         f"cannot reach a Ray cluster at {address!r} ({error}); start one with `ray start --head` "
@@ -173,6 +190,62 @@ class _RayBatch:
         self._running.clear()
         if self._started:
             self._ray.shutdown()
+
+
+def check_ray_address(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Fail in one line, within `timeout` seconds, where `ray.init(address=...)` would fail with a traceback or slowly.
+
+    A `ray://` address needs Ray Client (`pip install 'ray[client]'`, which brings grpcio). A `host:port` address
+    must accept a TCP connection: against an unreachable GCS, `ray.init` retries for minutes and prints a warning
+    every few seconds. An address that accepts connections but is no Ray GCS is left to `ray.init`, whose attempts
+    `_RayBatch` bounds by CONNECT_ATTEMPTS. `auto` and `local` are left to Ray, which resolves them itself.
+    """
+    if address in ("auto", "local"):
+        return
+    client = address.startswith("ray://")
+    if client and importlib.util.find_spec("grpc") is None:
+        raise InputError(
+            f"the address {address!r} needs Ray Client, which is not installed: pip install 'ray[client]' (or give "
+            "the head node's GCS address host:6379, or leave out --address to start a local instance)",
+            field="address",
+        )
+    host, port = _host_and_port(address.removeprefix("ray://"), RAY_CLIENT_PORT if client else RAY_GCS_PORT)
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as error:
+        raise InputError(
+            f"cannot reach a Ray cluster at {address!r}: {host}:{port} does not answer ({error.strerror or error}); "
+            "start one with `ray start --head`, check the address and firewall, or leave out --address to start a "
+            "local instance",
+            field="address",
+        ) from None
+
+
+@contextlib.contextmanager
+def _environment_defaults(**values: str) -> Iterator[None]:
+    """Set environment variables the user has not set, for the block only (Ray reads some of them per call)."""
+    added = {name: value for name, value in values.items() if name not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
+def _host_and_port(address: str, default_port: int) -> tuple[str, int]:
+    """`host` and `port` of `host[:port]` (IPv6 hosts in brackets); a malformed address is an InputError."""
+    try:
+        parts = urlsplit(f"//{address}")
+        port = parts.port
+    except ValueError:  # a port that is no number in 0..65535, an unclosed IPv6 bracket
+        parts, port = None, None
+    if parts is None or not parts.hostname or parts.path or parts.query or parts.fragment:
+        raise InputError(
+            f"{address!r} is not a Ray address; expected host:port (e.g. 10.0.0.5:6379), ray://host:10001 or auto",
+            field="address",
+        )
+    return parts.hostname, port or default_port
 
 
 def _call(function: Callable[[Any], Any], task: Any) -> Any:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from fovkit.errors import InputError
 from fovkit.imagenetx.analysis import analyze, analyze_files, human_predictions
 from fovkit.imagenetx.annotations import FACTORS, NUM_CLASSES, annotation_dir, load_factor_table, sample_universe
 from fovkit.imagenetx.config import ImageNetXConfig
+from fovkit.imagenetx.run import load_groups
 from fovkit.tables import Predictions
 from fovkit.tables.prediction_files import expand_prediction_paths, load_prediction_files
 
@@ -148,3 +150,81 @@ def test_guided_shards_cover_every_file_once_and_shrink_at_the_end():
     assert max(sizes) == SHARD_SIZE and sizes == sorted(sizes, reverse=True)
     assert sizes[-1] <= 2
     assert guided_shards(paths[:1], workers=4) == [(paths[0],)]
+
+
+# --- groups CSV: every grouped model must be analysed; the file is checked like a prediction CSV -----------------
+
+
+def write_groups(folder: Path, text: str, name: str = "groups.csv") -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_grouped_models_that_are_not_analysed_are_refused(val_table, predictions: Predictions, tmp_path: Path):
+    path = write_groups(
+        tmp_path, "model,group\nmodel_0000,cnn\nmodel_0001,cnn\nmodel_0002,vit\nresnet_typo,cnn\nhuman,people\n"
+    )
+    with pytest.raises(InputError, match=r"grouped models that are not analysed: \['resnet_typo', 'human'\]") as caught:
+        analyze(val_table, predictions, NO_BOOTSTRAP, groups=load_groups(path))
+    message = str(caught.value)
+    assert "The analysed models are ['model_0000', 'model_0001', 'model_0002']" in message
+    assert caught.value.path == path
+    assert caught.value.field == "model"
+    assert message.isprintable()
+
+
+def test_ungrouped_and_unknown_models_are_named_together(val_table, predictions: Predictions, tmp_path: Path):
+    path = write_groups(tmp_path, "model,group\nmodel_0000,cnn\nmodel_0001,cnn\nmodel_2,vit\n")
+    with pytest.raises(InputError, match=r"without a group: \['model_0002'\]; grouped .*: \['model_2'\]") as caught:
+        analyze(val_table, predictions, NO_BOOTSTRAP, groups=load_groups(path))
+    assert caught.value.path == path
+
+
+def test_human_may_be_grouped_when_analysed(val_table, predictions: Predictions, tmp_path: Path):
+    path = write_groups(tmp_path, "model,group\nmodel_0000,cnn\nmodel_0001,cnn\nmodel_0002,vit\nhuman,vit\n")
+    result = analyze(val_table, predictions, ImageNetXConfig(human=True, bootstrap=0), groups=load_groups(path))
+    assert result.criteria["class"].group_tests is not None
+
+
+def test_groups_csv_may_be_gzip_compressed(tmp_path: Path):
+    path = tmp_path / "groups.csv"
+    path.write_bytes(gzip.compress(b"model,group\nresnet,cnn\nvit_b,vit\n"))
+    groups = load_groups(path)
+    assert groups.to_dict() == {"resnet": "cnn", "vit_b": "vit"}
+    assert groups.attrs["path"] == path
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "message"),
+    [
+        ("model,group\nresnet,cnn\n".encode("utf-16"), "format", "the file is UTF-16 encoded; save it as UTF-8"),
+        (b"\x1b[2J\x00\x8b\xff" * 20, "format", r"binary, not text \(a NUL byte at offset 4\)"),
+        (b"PK\x03\x04\x00\x00", "format", "ZIP archive"),
+        (b"model,group\nres\xffnet,cnn\n", None, "cannot read the groups CSV: .*UTF8"),
+        (b"model,group\n\x1b[31m,a,b\n", None, r"cannot read the groups CSV: CSV parse error: .*\\x1b\[31m,a,b"),
+        (b"", None, "cannot read the groups CSV: Empty CSV file"),
+        (b"model,group,model\nresnet,cnn,vit\n", "model", "column 'model' appears more than once"),
+        (
+            b"name,team\nresnet,cnn\n",
+            "model",
+            r"missing column\(s\) \['model', 'group'\]; the file has \['name', 'team'\]",
+        ),
+    ],
+)
+def test_unreadable_groups_csv_is_one_clean_line(tmp_path: Path, content: bytes, field: str | None, message: str):
+    path = tmp_path / "groups.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message) as caught:
+        load_groups(path)
+    assert caught.value.path == path
+    assert caught.value.field == field
+    assert str(caught.value).isprintable()
+
+
+def test_groups_csv_behind_a_link_loop_is_named(tmp_path: Path):
+    (tmp_path / "a.csv").symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    with pytest.raises(InputError, match="is a symbolic link loop") as caught:
+        load_groups(tmp_path / "a.csv")
+    assert caught.value.path == tmp_path / "a.csv"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import os
 import pickle
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -242,3 +245,253 @@ def test_duplicates_among_unannotated_images_are_rejected(
         load([path], val_universe)
     assert str(unannotated["file_name"].iloc[0]) in str(caught.value)
     assert f"{len(prediction_frame)}" in str(caught.value)
+
+
+# --- hostile files: compressed, other encodings, binary, links, code in pickles, object arrays -------------------
+
+TINY = SampleUniverse(pd.Index(["a.JPEG", "b.JPEG", "c.JPEG"]), "the three test images")
+TINY_NAMES = ["c.JPEG", "a.JPEG", "b.JPEG"]
+
+
+def tiny_logits() -> np.ndarray:
+    logits = np.zeros((3, NUM_CLASSES), dtype=np.float32)
+    logits[[0, 1, 2], [7, 8, 9]] = 5.0  # c -> 7, a -> 8, b -> 9
+    return logits
+
+
+def assert_one_clean_line(error: InputError, path: Path, field: str | None) -> None:
+    assert error.path == path
+    assert error.field == field
+    assert str(error).isprintable(), str(error)  # no newline, control character or raw byte
+    assert str(path) in str(error)
+
+
+@pytest.mark.parametrize("name", ["model.csv", "model.csv.gz"])
+def test_gzip_csv_is_read_by_content(prediction_frame: pd.DataFrame, val_universe: SampleUniverse, tmp_path, name):
+    plain = write_csv(prediction_frame, tmp_path, "plain.csv")
+    path = tmp_path / "gz" / name
+    path.parent.mkdir()
+    path.write_bytes(gzip.compress(plain.read_bytes()))
+    assert expand_prediction_paths([path.parent]) == [path]
+    predictions = load([plain, path], val_universe)
+    assert predictions.models == ("plain", "model")
+    np.testing.assert_array_equal(predictions.predicted[0], predictions.predicted[1])
+
+
+@pytest.mark.parametrize(
+    ("encode", "message"),
+    [
+        (lambda text: text.encode("utf-16"), "the file is UTF-16 encoded; save it as UTF-8"),
+        (lambda text: text.encode("utf-16-le"), "UTF-16 encoded \\(without a byte-order mark\\)"),
+        (lambda text: b"\x1b[2J\x00\x00" + text.encode(), "binary, not text \\(a NUL byte at offset 4\\)"),
+        (lambda text: b"PK\x03\x04" + text.encode(), "ZIP archive"),
+    ],
+)
+def test_csv_in_another_encoding_is_refused_in_one_clean_line(val_universe: SampleUniverse, tmp_path, encode, message):
+    path = tmp_path / "model.csv"
+    path.write_bytes(encode("file_name,predicted_class\nILSVRC2012_val_00000001.JPEG,65\n"))
+    with pytest.raises(InputError, match=message) as caught:
+        load([path], val_universe)
+    assert_one_clean_line(caught.value, path, "format")
+
+
+def test_raw_bytes_inside_a_csv_never_reach_the_message(
+    prediction_frame: pd.DataFrame, val_universe: SampleUniverse, tmp_path: Path
+):
+    text = write_csv(prediction_frame, tmp_path, "text.csv").read_bytes()
+    not_utf8 = tmp_path / "not_utf8.csv"
+    not_utf8.write_bytes(text + b"ab\x8b\x1b[31mcd.JPEG,1,0.5\n")
+    with pytest.raises(
+        InputError, match=r"1 sample ids are not UTF-8 text: \[b'ab\\x8b\\x1b\[31mcd\.JPEG'\]"
+    ) as caught:
+        load([not_utf8], val_universe)
+    assert_one_clean_line(caught.value, not_utf8, "file_name")
+    assert f"at rows [{len(prediction_frame)}]" in str(caught.value)
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_bytes(text + b"\x1b[31m\x8b\x07,1,0.5,extra\n")
+    with pytest.raises(InputError, match="CSV parse error") as caught:
+        load([ragged], val_universe)
+    assert_one_clean_line(caught.value, ragged, None)
+    assert "\\x1b[31m" in str(caught.value)  # the row is quoted, escaped
+
+
+def test_long_offending_values_are_cut(prediction_frame: pd.DataFrame, val_universe: SampleUniverse, tmp_path: Path):
+    path = write_csv(
+        prediction_frame.assign(
+            file_name=prediction_frame["file_name"].where(prediction_frame.index != 2, "x" * 100_000)
+        ),
+        tmp_path,
+    )
+    with pytest.raises(
+        InputError, match=r"not in the ImageNet-X val annotations .*: \['x{60}\.\.\.'\] at rows \[2\]"
+    ) as caught:
+        load([path], val_universe)
+    assert len(str(caught.value)) < 500
+
+
+def test_symbolic_link_loops_and_broken_links_are_named(tmp_path: Path):
+    (tmp_path / "a.csv").symlink_to(tmp_path / "b.csv")
+    (tmp_path / "b.csv").symlink_to(tmp_path / "a.csv")
+    (tmp_path / "broken.csv").symlink_to(tmp_path / "deleted.csv")
+    for path, message in (
+        (tmp_path / "a.csv", "is a symbolic link loop"),
+        (tmp_path / "broken.csv", "is a broken symbolic link to"),
+    ):
+        with pytest.raises(InputError, match=message) as caught:
+            expand_prediction_paths([path])
+        assert_one_clean_line(caught.value, path, None)
+    with pytest.raises(InputError, match=r"symbolic link loop|broken symbolic link"):
+        expand_prediction_paths([tmp_path])  # links inside a folder are not skipped silently
+    with pytest.raises(InputError, match="is a symbolic link loop") as caught:
+        load([tmp_path / "a.csv"], TINY)  # the library call without expand_prediction_paths
+    assert caught.value.path == tmp_path / "a.csv"
+
+
+def test_a_pickle_that_runs_code_is_refused_and_never_runs(tmp_path: Path):
+    marker = tmp_path / "pwned"
+
+    class RunsShell:
+        def __reduce__(self):
+            return os.system, (f"touch {shlex.quote(str(marker))}",)
+
+    path = tmp_path / "model.pickle"
+    path.write_bytes(pickle.dumps({"model": "m", "logits": RunsShell()}))
+    with pytest.raises(InputError, match=r"refers to 'posix\.system'.*restricted unpickler") as caught:
+        load([path], TINY)
+    assert_one_clean_line(caught.value, path, "format")
+    assert not marker.exists()
+
+
+def test_testbed_pickle_with_file_names_loads(tmp_path: Path):
+    path = tmp_path / "testbed.pkl"
+    path.write_bytes(pickle.dumps({"model": "vit", "logits": tiny_logits(), "file_names": TINY_NAMES}, protocol=2))
+    predictions = load([path], TINY)
+    assert predictions.models == ("vit",)
+    np.testing.assert_array_equal(predictions.predicted[0], [8, 9, 7])
+
+
+@pytest.mark.parametrize(
+    ("content", "field", "message"),
+    [
+        (
+            {"model": "a\x1b[2Jb", "logits": np.zeros((3, 1000))},
+            "model",
+            r"printable, non-empty name, got \['a\\x1b\[2Jb'\]",
+        ),
+        ({"model": 3, "logits": np.zeros((3, 1000))}, "model", "printable, non-empty name, got \\[3\\]"),
+        ({"model": "m", "logits": [["x"] * 1000] * 3}, "logits", "logits must be numbers, got an array of dtype <U1"),
+        (
+            {"model": "m", "logits": np.zeros((3, 1000)), "file_names": [["a.JPEG"]] * 3},
+            "file_names",
+            "one list of names",
+        ),
+    ],
+)
+def test_bad_pickle_content_is_named(tmp_path: Path, content: dict, field: str, message: str):
+    path = tmp_path / "model.pickle"
+    content.setdefault("file_names", TINY_NAMES)
+    path.write_bytes(pickle.dumps(content))
+    with pytest.raises(InputError, match=message) as caught:
+        load([path], TINY)
+    assert_one_clean_line(caught.value, path, field)
+
+
+def test_npz_and_npy_with_fixed_width_names_load(tmp_path: Path):
+    npz = tmp_path / "npz_model.npz"
+    np.savez(npz, logits=tiny_logits(), file_names=TINY_NAMES)  # a list of str of mixed length: fixed-width <U6
+    npy = tmp_path / "npy_model.npy"
+    np.save(npy, tiny_logits())
+    npy.with_suffix(".txt").write_text("\n".join(TINY_NAMES) + "\n")
+    predictions = load([npz, npy], TINY)
+    np.testing.assert_array_equal(predictions.predicted, [[8, 9, 7], [8, 9, 7]])
+
+
+@pytest.mark.parametrize(
+    ("names", "field", "fix"),
+    [
+        (lambda: pd.Series(TINY_NAMES), "file_names", r"np\.asarray\(names, dtype=str\)"),
+        (lambda: np.array(TINY_NAMES, dtype=object), "file_names", r"np\.asarray\(names, dtype=str\)"),
+    ],
+)
+def test_npz_object_names_are_explained_never_unpickled(tmp_path: Path, names, field: str, fix: str):
+    path = tmp_path / "model.npz"
+    np.savez(path, logits=tiny_logits(), file_names=names())
+    with pytest.raises(InputError, match=f"stored as Python objects .*never unpickled; save it as {fix}") as caught:
+        load([path], TINY)
+    assert_one_clean_line(caught.value, path, field)
+
+
+def test_npy_object_logits_are_explained_never_unpickled(tmp_path: Path):
+    path = tmp_path / "model.npy"
+    np.save(path, tiny_logits().astype(object), allow_pickle=True)
+    with pytest.raises(
+        InputError, match=r"never unpickled; save it as np\.asarray\(logits, dtype=np\.float32\)"
+    ) as caught:
+        load([path], TINY, file_names=write_names(tmp_path))
+    assert_one_clean_line(caught.value, path, "logits")
+
+
+def write_names(folder: Path) -> Path:
+    path = folder / "order.txt"
+    path.write_text("\n".join(TINY_NAMES) + "\n")
+    return path
+
+
+def saved_npz(folder: Path) -> bytes:
+    path = folder / "source.npz"
+    np.savez(path, logits=tiny_logits(), file_names=TINY_NAMES)
+    return path.read_bytes()
+
+
+def saved_npy(folder: Path) -> bytes:
+    path = folder / "source.npy"
+    np.save(path, tiny_logits())
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("suffix", "content", "field", "message"),
+    [
+        (".npz", lambda folder: saved_npz(folder)[:2000], "format", "NPZ archive is truncated or damaged"),
+        (".npz", lambda folder: saved_npz(folder)[:-200], "format", "NPZ archive is truncated or damaged"),
+        (".npz", lambda folder: b"hello world", "format", r"not an NPZ archive .*: it starts with b'hello world'"),
+        (".npz", lambda folder: saved_npy(folder), "format", "not an NPZ archive .*a NumPy .npy array"),
+        (".npz", lambda folder: b"", "format", "not an NPZ archive"),
+        (".npy", lambda folder: saved_npy(folder)[:500], "logits", "'logits' is not a readable .npy array, truncated"),
+        (".npy", lambda folder: saved_npz(folder), "format", r"not a \.npy array .*ZIP archive"),
+        (".npy", lambda folder: b"\x93NUMPY\x01\x00\x10\x00{'descr': garbage", "logits", "not a readable .npy array"),
+    ],
+)
+def test_damaged_logit_files_are_one_clean_line(tmp_path: Path, suffix: str, content, field: str, message: str):
+    path = tmp_path / f"model{suffix}"
+    path.write_bytes(content(tmp_path))
+    with pytest.raises(InputError, match=message) as caught:
+        load([path], TINY, file_names=write_names(tmp_path))
+    assert_one_clean_line(caught.value, path, field)
+
+
+def test_npz_with_wrong_arrays_is_named(tmp_path: Path):
+    strings = tmp_path / "strings.npz"
+    np.savez(strings, logits=np.full((3, NUM_CLASSES), "x"), file_names=TINY_NAMES)
+    with pytest.raises(InputError, match="logits must be numbers, got an array of dtype <U1") as caught:
+        load([strings], TINY)
+    assert_one_clean_line(caught.value, strings, "logits")
+    grid = tmp_path / "grid.npz"
+    np.savez(grid, logits=tiny_logits(), file_names=np.array([TINY_NAMES, TINY_NAMES]))
+    with pytest.raises(InputError, match=r"one list of names, got shape \(2, 3\)") as caught:
+        load([grid], TINY)
+    assert_one_clean_line(caught.value, grid, "file_names")
+
+
+def test_file_name_list_in_utf16_is_refused(tmp_path: Path):
+    npy = tmp_path / "model.npy"
+    np.save(npy, tiny_logits())
+    sidecar = npy.with_suffix(".txt")
+    sidecar.write_text("\n".join(TINY_NAMES), encoding="utf-16")
+    with pytest.raises(InputError, match="UTF-16 encoded; save it as UTF-8") as caught:
+        load([npy], TINY)
+    assert_one_clean_line(caught.value, sidecar, "format")
+    sidecar.write_bytes("\n".join(TINY_NAMES).encode() + b"\n\xff\xfe.JPEG\n")
+    with pytest.raises(InputError, match=r"not UTF-8 text \(byte b'\\xff' at offset 21\)") as caught:
+        load([npy], TINY)
+    assert_one_clean_line(caught.value, sidecar, "format")

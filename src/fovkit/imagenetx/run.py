@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from fovkit.errors import InputError, preview
 from fovkit.imagenetx.analysis import ImageNetXResult, analyze_files
@@ -17,6 +19,9 @@ from fovkit.report import write_imagenetx_report
 from fovkit.report.html import Section
 from fovkit.runs import atomic_output_dir, write_run_record
 from fovkit.tables.prediction_files import expand_prediction_paths
+from fovkit.tables.sniff import open_csv, printable, shown, unreadable
+
+GROUP_COLUMNS = ("model", "group")
 
 
 @dataclass(frozen=True)
@@ -59,21 +64,35 @@ def run_imagenetx(
 
 
 def load_groups(path: Path) -> pd.Series:
-    """Model -> group mapping from a CSV with columns `model,group` (one row per model)."""
+    """Model -> group mapping from a CSV with columns `model,group` (one row per model).
+
+    The CSV is checked like a prediction CSV (gzip read, UTF-16 and binary content refused by their first bytes);
+    the Series keeps the file in `attrs["path"]`, so that the check against the analysed models can name it.
+    """
     path = Path(path)
+    as_text = pa_csv.ConvertOptions(column_types=dict.fromkeys(GROUP_COLUMNS, pa.string()), strings_can_be_null=False)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError, pd.errors.ParserError) as error:
-        raise InputError(f"cannot read the groups CSV: {error}", path=path) from error
-    missing = [column for column in ("model", "group") if column not in frame.columns]
+        with open_csv(path) as stream:
+            table = pa_csv.read_csv(stream, convert_options=as_text)
+    except OSError as error:
+        raise unreadable(path, error, "groups CSV") from error
+    except pa.ArrowException as error:
+        raise InputError(f"cannot read the groups CSV: {printable(error)}", path=path) from error
+    missing = [column for column in GROUP_COLUMNS if column not in table.column_names]
     if missing:
         raise InputError(
-            f"missing column(s) {missing}; the file has {list(frame.columns)}", path=path, field=missing[0]
+            f"missing column(s) {missing}; the file has {shown(table.column_names)}", path=path, field=missing[0]
         )
+    repeated = [column for column in GROUP_COLUMNS if table.column_names.count(column) > 1]
+    if repeated:
+        raise InputError(f"column '{repeated[0]}' appears more than once; keep one", path=path, field=repeated[0])
+    frame = table.select(list(GROUP_COLUMNS)).to_pandas()
     empty = frame.index[(frame["model"].str.strip() == "") | (frame["group"].str.strip() == "")]
     if len(empty):
         raise InputError(f"empty model or group at rows {preview(empty.tolist())}", path=path, field="group")
     duplicated = frame["model"][frame["model"].duplicated()]
     if len(duplicated):
-        raise InputError(f"models listed twice: {preview(duplicated.tolist())}", path=path, field="model")
-    return frame.set_index("model")["group"]
+        raise InputError(f"models listed twice: {shown(duplicated.tolist())}", path=path, field="model")
+    groups = frame.set_index("model")["group"]
+    groups.attrs["path"] = path
+    return groups

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -38,14 +39,18 @@ def state_digest(module: nn.Module) -> str:
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """Tensors of a checkpoint file (.safetensors, or .pt/.pth/.bin read with `weights_only`).
+    """Tensors of a checkpoint file (.safetensors, or .pt/.pth/.bin read with `weights_only`, never unsafely).
 
     A `{"state_dict": ...}` or `{"model": ...}` wrapper and a `module.` prefix on every key (DistributedDataParallel)
     are removed.
+
+    Raises:
+        InputError: One line for a path that is no file, an empty, truncated or damaged file, and a torch file holding
+            objects other than tensors (its pickle could run code; it is never retried with `weights_only=False`).
+
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError("checkpoint file not found; pass an existing .safetensors/.pt/.pth file", path=path)
+    _check_checkpoint_file(path)
     try:
         if path.suffix == SAFETENSORS_SUFFIX:
             from safetensors.torch import load_file
@@ -53,16 +58,63 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
             state = load_file(path, device="cpu")
         else:
             state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise InputError(f"cannot read the checkpoint ({type(error).__name__}: {error})", path=path) from error
+    except pickle.UnpicklingError:
+        raise InputError(_unsafe_checkpoint_reason(path), path=path, field="weights") from None
+    except Exception as error:  # torch, zipfile and safetensors each raise their own types for a damaged file
+        raise InputError(
+            f"cannot read the checkpoint: it is truncated or damaged ({type(error).__name__}); copy it again or save "
+            "it anew",
+            path=path,
+            field="weights",
+        ) from error
     for wrapper in ("state_dict", "model"):
         if isinstance(state, dict) and isinstance(state.get(wrapper), dict):
             state = state[wrapper]
     if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
-        raise InputError("the file holds no state_dict (a mapping of names to tensors)", path=path)
+        raise InputError("the file holds no state_dict (a mapping of names to tensors)", path=path, field="weights")
     if state and all(key.startswith("module.") for key in state):
         state = {key.removeprefix("module."): value for key, value in state.items()}
     return state
+
+
+def _check_checkpoint_file(path: Path) -> None:
+    """Refuse a folder, a missing file or broken link, and an empty file, each with its own sentence."""
+    if path.is_dir():
+        raise InputError(
+            "is a folder, not a checkpoint file; pass the .safetensors/.pt/.pth file inside it",
+            path=path,
+            field="weights",
+        )
+    if not path.is_file():
+        link = " (a broken or looping symbolic link)" if path.is_symlink() else ""
+        raise InputError(
+            f"checkpoint file not found{link}; pass an existing .safetensors/.pt/.pth file", path=path, field="weights"
+        )
+    if path.stat().st_size == 0:
+        raise InputError(
+            "cannot read the checkpoint: the file is empty (0 bytes), so its download or copy did not finish; copy it "
+            "again",
+            path=path,
+            field="weights",
+        )
+
+
+def _unsafe_checkpoint_reason(path: Path) -> str:
+    """Why `torch.load(weights_only=True)` refused the file, naming the globals it holds where torch can list them."""
+    advice = (
+        "so it cannot be loaded safely, and fovkit never retries with weights_only=False. Where you trust the file, "
+        "convert it to safetensors or to a plain state dict: torch.save(model.state_dict(), path)"
+    )
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception:  # not a zip checkpoint: legacy torch.save format, or not a checkpoint at all
+        names = []
+    if names:
+        return f"cannot read the checkpoint: it holds objects other than tensors ({preview(names)}), {advice}"
+    return (
+        f"cannot read the checkpoint: it is no torch.save file of tensors (it holds other objects, or is damaged), "
+        f"{advice}"
+    )
 
 
 def write_state_dict(state: dict[str, torch.Tensor], path: Path) -> None:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fovkit.errors import InputError, preview
+from fovkit.tables.sniff import shown
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ class SampleAligner:
         target_of_row = self._target_positions(sample_ids)
         found = target_of_row >= 0
         extra_rows = np.flatnonzero(~found)
-        extra_ids = sample_ids.take(pa.array(extra_rows))  # only rows outside the target can be empty
+        extra_ids = sample_ids.take(pa.array(extra_rows))  # only rows outside the target can be empty or not UTF-8
+        _check_utf8(extra_ids, extra_rows, path, field_name)
         blank = pc.or_kleene(extra_ids.is_null(), pc.equal(pc.utf8_trim_whitespace(extra_ids), ""))
         null_rows = extra_rows[blank.fill_null(True).to_numpy(zero_copy_only=False)]
         if len(null_rows):
@@ -89,7 +91,7 @@ class SampleAligner:
         if len(duplicate_rows):
             names = list(dict.fromkeys(sample_ids.take(pa.array(duplicate_rows)).to_pylist()))
             raise InputError(
-                f"duplicate sample ids {preview(names)} at rows {preview(_file_rows(duplicate_rows))}",
+                f"duplicate sample ids {shown(names)} at rows {preview(_file_rows(duplicate_rows))}",
                 path=path,
                 field=field_name,
             )
@@ -126,10 +128,33 @@ class SampleAligner:
         if len(unknown):
             raise InputError(
                 f"{len(unknown)} sample ids are not in {self.universe.description}: "
-                f"{preview(extra[unknown].tolist())} at rows {preview(_file_rows(extra_rows[unknown]))}",
+                f"{shown(extra[unknown].tolist())} at rows {preview(_file_rows(extra_rows[unknown]))}",
                 path=path,
                 field=field_name,
             )
+
+
+def _check_utf8(ids: pa.Array, rows: np.ndarray, path: Path, field_name: str) -> None:
+    """Refuse ids that are not valid UTF-8 (files are parsed without that check, which costs time on every file)."""
+    try:
+        ids.validate(full=True)
+    except pa.ArrowInvalid:
+        raw = ids.view(pa.binary() if pa.types.is_string(ids.type) else pa.large_binary()).to_pylist()
+        bad = [index for index, value in enumerate(raw) if value is not None and not _is_utf8(value)]
+        raise InputError(
+            f"{len(bad)} sample ids are not UTF-8 text: {shown([raw[index] for index in bad])} at rows "
+            f"{preview(_file_rows(rows[bad]))}; the file has another encoding or binary content: save it as UTF-8",
+            path=path,
+            field=field_name,
+        ) from None
+
+
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _file_rows(indices: np.ndarray) -> list[int]:
