@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import fovkit
-from fovkit.cli.main import NOTHING_WRITTEN, RESUMES, app, printable, user_errors
+from fovkit.cli.main import NOTHING_WRITTEN, RESUMES, app, user_errors
 from fovkit.errors import InputError
 
 runner = CliRunner()
@@ -119,11 +119,6 @@ def test_error_messages_keep_brackets_and_lose_raw_binary(capsys, monkeypatch):
     first = err.splitlines()[0]
     assert first == "error: [red]m.csv, field 'x': non-finite values [nan, inf] in 'ab\\x00\\x1b[31mc\\udc80'"
     assert len(err.splitlines()) == 2 and "FOVKIT_DEBUG" in err
-
-
-def test_printable_escapes_control_characters_only():
-    assert printable("héllo 日本 [x]") == "héllo 日本 [x]"
-    assert printable("a\nb\tc\x7f") == "a\\nb\\tc\\x7f"
 
 
 def test_os_errors_are_one_line_naming_the_file(capsys, monkeypatch):

@@ -123,7 +123,7 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path):
 
 
 def test_missing_or_unreadable_checkpoint(tmp_path):
-    with pytest.raises(InputError, match="no checkpoint file") as error:
+    with pytest.raises(InputError, match="is no file") as error:
         load_backbone("resnet_small", weights=tmp_path / "missing.pt")
     assert error.value.field == "weights"
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")

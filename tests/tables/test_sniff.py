@@ -10,22 +10,9 @@ import pyarrow.csv as pa_csv
 import pytest
 
 from fovkit.errors import InputError
-from fovkit.tables.sniff import content_problem, open_csv, path_problem, printable, shown
+from fovkit.tables.sniff import content_problem, open_csv, path_problem
 
 CSV = "file_name,predicted_class\na.JPEG,1\n"
-
-
-def test_printable_escapes_control_characters_and_undecodable_bytes_and_cuts():
-    text = "row \x1b[31mred\x1b[0m\n\x00 \ufffd café"
-    assert printable(text) == "row \\x1b[31mred\\x1b[0m\\n\\x00 \\ufffd café"
-    assert printable("x" * 500, limit=10) == "x" * 10 + " ..."
-    assert printable(ValueError("bad\rvalue")) == "bad\\rvalue"
-
-
-def test_shown_cuts_long_values_and_counts_the_rest():
-    assert shown(["a" * 100], width=4) == "['aaaa...']"
-    assert shown([b"\x00" * 100], width=2) == r"[b'\x00\x00...']"
-    assert shown(list(range(8))) == "[0, 1, 2, 3, 4, ... (3 more)]"
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand
 
 from fovkit.cli.options import Command, Group, config_command
-from fovkit.errors import InputError
+from fovkit.errors import InputError, printable
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -92,18 +92,10 @@ def fail(message: str, code: int, hint: bool = True) -> NoReturn:
     from rich.text import Text
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(Text.assemble(("error: ", "red"), printable(message)))
+    console.print(Text.assemble(("error: ", "red"), printable(message, limit=4000)))
     if hint:
         console.print(Text(DEBUG_HINT, style="dim"))
     sys.exit(code)
-
-
-def printable(text: str) -> str:
-    """`text` with every non-printable character (control bytes, stray surrogates, newlines) escaped, on one line."""
-    return "".join(
-        character if character.isprintable() else character.encode("unicode_escape").decode("ascii")
-        for character in text
-    )
 
 
 def _register() -> None:

@@ -40,7 +40,6 @@ from fovkit.metrics.bootstrap import BootstrapIntervals, CellDraws, bootstrap_in
 from fovkit.metrics.stats import alexander_govern_by_column
 from fovkit.tables import FactorTable, Predictions
 from fovkit.tables.prediction_files import ModelRoster, PredictionFileReader, stack_model_predictions
-from fovkit.tables.sniff import shown
 
 HUMAN = "human"
 CRITERIA = ("class", "real", "metaclass")
@@ -620,12 +619,12 @@ def _check_groups(groups: pd.Series, models: tuple[str, ...]) -> None:
     ungrouped = [model for model in models if model not in groups.index and model != HUMAN]
     unknown = [model for model in groups.index if model not in analysed]
     problems = [
-        *([f"models without a group: {shown(ungrouped)}"] if ungrouped else []),
-        *([f"grouped models that are not analysed: {shown(unknown)}"] if unknown else []),
+        *([f"models without a group: {preview(ungrouped)}"] if ungrouped else []),
+        *([f"grouped models that are not analysed: {preview(unknown)}"] if unknown else []),
     ]
     if problems:
         raise InputError(
-            f"{'; '.join(problems)}. The analysed models are {shown(list(models), limit=8)}: give each one row "
+            f"{'; '.join(problems)}. The analysed models are {preview(list(models), limit=8)}: give each one row "
             "'model,group' (a model is named by its file name without the suffix, or by a pickle's 'model' key)",
             path=groups.attrs.get("path"),
             field="model",

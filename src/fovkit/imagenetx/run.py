@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from fovkit.errors import InputError, preview
+from fovkit.errors import InputError, preview, printable
 from fovkit.imagenetx.analysis import ImageNetXResult, analyze_files
 from fovkit.imagenetx.annotations import load_factor_table
 from fovkit.imagenetx.config import ImageNetXConfig
@@ -19,7 +19,7 @@ from fovkit.report import write_imagenetx_report
 from fovkit.report.html import Section
 from fovkit.runs import atomic_output_dir, write_run_record
 from fovkit.tables.prediction_files import expand_prediction_paths
-from fovkit.tables.sniff import open_csv, printable, shown, unreadable
+from fovkit.tables.sniff import open_csv, unreadable
 
 GROUP_COLUMNS = ("model", "group")
 
@@ -81,7 +81,7 @@ def load_groups(path: Path) -> pd.Series:
     missing = [column for column in GROUP_COLUMNS if column not in table.column_names]
     if missing:
         raise InputError(
-            f"missing column(s) {missing}; the file has {shown(table.column_names)}", path=path, field=missing[0]
+            f"missing column(s) {missing}; the file has {preview(table.column_names)}", path=path, field=missing[0]
         )
     repeated = [column for column in GROUP_COLUMNS if table.column_names.count(column) > 1]
     if repeated:
@@ -92,7 +92,7 @@ def load_groups(path: Path) -> pd.Series:
         raise InputError(f"empty model or group at rows {preview(empty.tolist())}", path=path, field="group")
     duplicated = frame["model"][frame["model"].duplicated()]
     if len(duplicated):
-        raise InputError(f"models listed twice: {shown(duplicated.tolist())}", path=path, field="model")
+        raise InputError(f"models listed twice: {preview(duplicated.tolist())}", path=path, field="model")
     groups = frame.set_index("model")["group"]
     groups.attrs["path"] = path
     return groups

@@ -13,7 +13,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fovkit.errors import InputError, preview
-from fovkit.tables.sniff import shown
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ class SampleAligner:
         if len(duplicate_rows):
             names = list(dict.fromkeys(sample_ids.take(pa.array(duplicate_rows)).to_pylist()))
             raise InputError(
-                f"duplicate sample ids {shown(names)} at rows {preview(_file_rows(duplicate_rows))}",
+                f"duplicate sample ids {preview(names)} at rows {preview(_file_rows(duplicate_rows))}",
                 path=path,
                 field=field_name,
             )
@@ -128,7 +127,7 @@ class SampleAligner:
         if len(unknown):
             raise InputError(
                 f"{len(unknown)} sample ids are not in {self.universe.description}: "
-                f"{shown(extra[unknown].tolist())} at rows {preview(_file_rows(extra_rows[unknown]))}",
+                f"{preview(extra[unknown].tolist())} at rows {preview(_file_rows(extra_rows[unknown]))}",
                 path=path,
                 field=field_name,
             )
@@ -142,7 +141,7 @@ def _check_utf8(ids: pa.Array, rows: np.ndarray, path: Path, field_name: str) ->
         raw = ids.view(pa.binary() if pa.types.is_string(ids.type) else pa.large_binary()).to_pylist()
         bad = [index for index, value in enumerate(raw) if value is not None and not _is_utf8(value)]
         raise InputError(
-            f"{len(bad)} sample ids are not UTF-8 text: {shown([raw[index] for index in bad])} at rows "
+            f"{len(bad)} sample ids are not UTF-8 text: {preview([raw[index] for index in bad])} at rows "
             f"{preview(_file_rows(rows[bad]))}; the file has another encoding or binary content: save it as UTF-8",
             path=path,
             field=field_name,

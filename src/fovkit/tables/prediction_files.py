@@ -23,11 +23,11 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from rich.progress import Progress
 
-from fovkit.errors import InputError, preview
+from fovkit.errors import InputError, preview, printable
 from fovkit.tables.alignment import SampleAligner, SampleUniverse
 from fovkit.tables.predictions import Predictions
 from fovkit.tables.safe_pickle import load_pickle
-from fovkit.tables.sniff import SNIFF_BYTES, content_problem, open_csv, path_problem, printable, shown, unreadable
+from fovkit.tables.sniff import SNIFF_BYTES, content_problem, open_csv, path_problem, unreadable
 
 ID_COLUMN = "file_name"
 CLASS_COLUMN = "predicted_class"
@@ -216,7 +216,7 @@ class PredictionFileReader:
         missing = [column for column in (ID_COLUMN, CLASS_COLUMN) if column not in table.column_names]
         if missing:
             raise InputError(
-                f"missing column(s) {missing}; the file has {shown(table.column_names)}. Expected columns "
+                f"missing column(s) {missing}; the file has {preview(table.column_names)}. Expected columns "
                 f"'{ID_COLUMN}', '{CLASS_COLUMN}' and optionally '{PROBABILITY_COLUMN}'",
                 path=path,
                 field=missing[0],
@@ -321,7 +321,7 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
                 members = {name.removesuffix(".npy"): name for name in archive.namelist()}
                 if "logits" not in members:
                     raise InputError(
-                        f"no 'logits' array; the archive has {shown(sorted(members))}", path=path, field="logits"
+                        f"no 'logits' array; the archive has {preview(sorted(members))}", path=path, field="logits"
                     )
                 arrays = {
                     key: _read_member(archive, members[key], path, key)
@@ -385,12 +385,12 @@ def _read_testbed_pickle(path: Path) -> tuple[str | None, np.ndarray, object | N
     """An imagenet-testbed pickle `{"model": name, "logits": N x C[, "file_names": N]}`, unpickled restrictedly."""
     content = load_pickle(path)
     if not isinstance(content, dict) or "logits" not in content:
-        keys = shown(sorted(str(key) for key in content)) if isinstance(content, dict) else type(content).__name__
+        keys = preview(sorted(str(key) for key in content)) if isinstance(content, dict) else type(content).__name__
         raise InputError(f"expected a dict with 'model' and 'logits', got {keys}", path=path, field="logits")
     model = content.get("model")
     if model is not None and not (isinstance(model, str) and model.strip() and model.isprintable()):
         raise InputError(
-            f"'model' must be a printable, non-empty name, got {shown([model])}; store the model's name as a string",
+            f"'model' must be a printable, non-empty name, got {preview([model])}; store the model's name as a string",
             path=path,
             field="model",
         )

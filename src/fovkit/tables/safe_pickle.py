@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fovkit.errors import InputError
-from fovkit.tables.sniff import printable, unreadable
+from fovkit.errors import InputError, printable
+from fovkit.tables.sniff import unreadable
 
 PICKLE_ADVICE = "save the predictions as NPZ instead: np.savez(path, logits=logits, file_names=names)"
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
 
-from fovkit.errors import InputError, preview
+from fovkit.errors import InputError, printable
 
 SNIFF_BYTES = 512
 """Leading bytes read to recognise a file's content; the stream is rewound, so nothing is read twice."""
@@ -29,39 +28,6 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "the file is xz-compressed; decompress it (or compress it with gzip)"),
     (b"\x28\xb5\x2f\xfd", "the file is zstd-compressed; decompress it (or compress it with gzip)"),
 )
-
-
-def printable(text: object, limit: int = 200) -> str:
-    """`str(text)` on one line, unprintable characters and undecodable bytes (U+FFFD) escaped, cut to `limit`.
-
-    For library messages that may quote a file's raw bytes (a CSV parser's row, a link target), so that an error
-    never writes control sequences or binary to the terminal.
-    """
-    text = str(text)
-    escaped = "".join(
-        char if char.isprintable() and char != "\ufffd" else char.encode("unicode_escape").decode("ascii")
-        for char in text[:limit]
-    )
-    return escaped + (" ..." if len(text) > limit else "")
-
-
-def shown(values: Sequence[object], limit: int = 5, width: int = 60) -> str:
-    """`preview` of offending values with long strings cut to `width` characters.
-
-    `repr` (which `preview` uses) already escapes control characters; cutting keeps a 10 MB "file name" off the
-    terminal.
-    """
-    values = list(values)
-    return preview([_cut(value, width) for value in values[:limit]] + values[limit:], limit)
-
-
-def _cut(value: object, width: int) -> object:
-    """A string or bytes value longer than `width` cut there, marked with `...`; other values unchanged."""
-    if isinstance(value, str) and len(value) > width:
-        return value[:width] + "..."
-    if isinstance(value, bytes) and len(value) > width:
-        return value[:width] + b"..."
-    return value
 
 
 def content_problem(head: bytes) -> str | None:
