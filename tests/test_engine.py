@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 import time
 
@@ -164,3 +165,28 @@ def test_malformed_ray_addresses_are_refused(address: str):
     with pytest.raises(InputError, match="is not a Ray address; expected host:port") as caught:
         check_ray_address(address)
     assert caught.value.field == "address"
+
+
+CTRL_C_DURING_MAP = """
+import os, signal, sys, time
+from fovkit.engine import map_ordered
+
+def slow(task):
+    time.sleep(0.3)
+    return task
+
+try:
+    for result in map_ordered(slow, list(range(12)), workers=2, progress=False):
+        if result == 1:
+            os.killpg(0, signal.SIGINT)  # Ctrl-C reaches the whole process group, workers included
+            time.sleep(1)
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+"""
+
+
+def test_ctrl_c_is_reported_by_the_parent_only():
+    finished = subprocess.run(
+        [sys.executable, "-c", CTRL_C_DURING_MAP], capture_output=True, text=True, start_new_session=True, timeout=60
+    )
+    assert finished.stderr.strip() == "interrupted"

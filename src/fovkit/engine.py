@@ -15,12 +15,11 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
-
-from rich.progress import Progress
 
 from fovkit.errors import InputError
 
@@ -91,7 +90,7 @@ def map_ordered(
     count = min(workers or default_workers(), len(tasks))
     if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return _ordered(enumerate(map(function, tasks)), lambda: None, tasks, description, weight, progress)
-    pool = multiprocessing.get_context("fork").Pool(count)
+    pool = multiprocessing.get_context("fork").Pool(count, initializer=_leave_interrupts_to_the_parent)
 
     def close() -> None:
         pool.terminate()
@@ -110,6 +109,8 @@ def _ordered(
 ) -> Iterator[R]:
     """Advance the bar as `(index, result)` pairs arrive in any order; yield results in task order; then `close`."""
     try:
+        from rich.progress import Progress
+
         with Progress(disable=not (progress and tasks)) as bar:
             task_id = bar.add_task(description, total=sum(weight(task) for task in tasks))
             waiting: dict[int, R] = {}
@@ -122,6 +123,11 @@ def _ordered(
                     next_index += 1
     finally:
         close()
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """Pool workers ignore Ctrl-C: the parent stops them, and only it reports the interruption (one line)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class _RayBatch:
