@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,9 @@ def test_demo_writes_everything_under_out_and_reruns_only_with_overwrite(tiny_de
     out = tmp_path / "demo"
     result = runner.invoke(app, ["demo", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "Gap table" in result.output
+    assert "Gap table" in result.output and "held-out objects" in result.output
+    assert re.search(r"-?\d+\.\d \[-?\d+\.\d, -?\d+\.\d\] n=\d+", result.output)  # a gap with interval and n
+    assert "Experiment 5.2" in result.output and "|" not in result.output  # tables, not Markdown
     assert sorted(path.name for path in tmp_path.iterdir()) == ["demo"]  # nothing beside it
     assert (out / "dataset" / "manifest.json").is_file()
     assert (out / "gaps" / "gap_table.csv").is_file() and (out / "gaps" / "gap_intervals.csv").is_file()

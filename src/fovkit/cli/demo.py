@@ -27,14 +27,14 @@ def demo(
     import torch
     from rich.console import Console
 
+    from fovkit.cli.experiment import summary_table
     from fovkit.cli.probe import print_gap_table
     from fovkit.protocols.jobs import run_demo
-    from fovkit.tables.markdown import markdown_table
 
     torch.set_num_threads(threads)
     run = run_demo(out, overwrite=overwrite, progress=not quiet)
     print_gap_table(run.probe)
-    console = Console()
-    console.print("Experiment 5.2, gap of the factor seen varying by % of instances varying (points):")
-    console.print(markdown_table(run.instances.tables["same_factor"], digits=1), markup=False)
-    console.print(f"Report: {run.instances.report.resolve()}", markup=False)
+    console = Console(markup=False, highlight=False)
+    title = "Experiment 5.2: gap of the factor seen varying, points, by share of instances seen varying"
+    console.print(summary_table(run.instances.tables["same_factor"], title))
+    console.print(f"Report: {run.instances.report.resolve()}", soft_wrap=True)

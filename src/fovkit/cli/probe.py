@@ -10,6 +10,8 @@ import typer
 from fovkit.cli.options import Backbones, ConfigFile, Overwrite, Quiet, Threads
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from fovkit.protocols.config import ProbeConfig
     from fovkit.protocols.jobs import ProbeRun
 
@@ -73,19 +75,40 @@ def probe(
 
 
 def print_gap_table(run: ProbeRun) -> None:
-    """Print the gap table, one column per backbone x protocol (narrow terminals fit), and where the outputs are."""
-    import pandas as pd
+    """Print the gap table with 95% intervals and n, one column per backbone x protocol, and where the report is."""
     from rich.console import Console
     from rich.table import Table
 
     console = Console(markup=False, highlight=False)
-    gaps = run.result.gaps
-    table = Table(title="Gap table, points (robustness-limits Table 1)")
+    result = run.result
+    intervals = result.intervals.set_index(["backbone", "protocol", "group"])
+    objects = int(intervals["clusters"].max()) if len(intervals) else 0
+    seeds = sorted({fit["seed"] for fit in result.fits})
+    table = Table(
+        title="Gap table, points (robustness-limits Table 1)",
+        caption=f"[95% interval] over {objects} held-out objects; n = images; {len(seeds)} training seed(s) pooled",
+    )
     table.add_column("")
-    for backbone, protocol in gaps.index:
+    for backbone, protocol in result.gaps.index:
         table.add_column(f"{backbone}\n{protocol}", justify="right")
-    for column in gaps.columns:
-        values = ("-" if pd.isna(value) else f"{value:.1f}" for value in gaps[column])
-        table.add_row(column.replace("_", " "), *values)
+    for column in result.gaps.columns:
+        cells = [_gap_cell(result.gaps, intervals, key, column) for key in result.gaps.index]
+        table.add_row(column.replace("_", " "), *cells)
     console.print(table)
     console.print(f"Report: {run.report.resolve()}", soft_wrap=True)
+
+
+def _gap_cell(gaps: pd.DataFrame, intervals: pd.DataFrame, key: tuple[str, str], column: str) -> str:
+    """`-13.9 [-17.9, -9.6] n=1000` for a gap, the plain value for accuracies, `-` when missing."""
+    import pandas as pd
+
+    value = gaps.loc[key, column]
+    if pd.isna(value):
+        return "-"
+    group = {"held_out_accuracy": "canonical"}.get(column, column.removesuffix("_gap"))
+    if column == "train_accuracy" or (*key, group) not in intervals.index:
+        return f"{value:.1f}"
+    row = intervals.loc[(*key, group)]
+    low, high = ("accuracy_low", "accuracy_high") if column == "held_out_accuracy" else ("gap_low", "gap_high")
+    bounds = "" if pd.isna(row[low]) else f" [{row[low]:.1f}, {row[high]:.1f}]"
+    return f"{value:.1f}{bounds} n={int(row['n'])}"
