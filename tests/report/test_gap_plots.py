@@ -1,7 +1,10 @@
 import numpy as np
 import pandas as pd
+import pytest
+from matplotlib.container import ErrorbarContainer
 
 from fovkit.report import gap_plots
+from fovkit.report.plots import FULL_WIDTH, contrast_ratio
 
 
 def test_gap_bars_draw_one_bar_per_model_and_factor():
@@ -46,3 +49,62 @@ def test_curves_heatmap_changes_and_similarity_figures():
         index=pd.MultiIndex.from_tuples([("linear", 0), ("linear", 1)], names=["protocol", "bin"]),
     )
     assert gap_plots.similarity_figure(bins).axes[0].get_xlabel().startswith("similarity")
+
+
+def _error_bars(axes) -> list[np.ndarray]:
+    """(low, high) ends of every drawn error bar, one array per errorbar call."""
+    ends = []
+    for container in axes.containers:
+        if isinstance(container, ErrorbarContainer):
+            (segments,) = container.lines[2]
+            ends.append(np.array([segment[:, 1] for segment in segments.get_segments()]))
+    return ends
+
+
+def test_gap_bars_draw_the_intervals_as_error_bars(gap_table, gap_intervals):
+    gap_intervals.loc[(gap_intervals["group"] == "size") & (gap_intervals["protocol"] == "finetune"), "gap_low"] = (
+        np.nan
+    )
+    figure = gap_plots.gap_bars(gap_table, gap_intervals)
+    axes = figure.axes[0]
+    ends = _error_bars(axes)
+    assert len(ends) == len(gap_table)  # one call per backbone x protocol
+    first = gap_intervals[(gap_intervals["backbone"] == "fovkit:default") & (gap_intervals["protocol"] == "linear")]
+    expected = first.set_index("group").loc[["pose", "position", "size", "lighting", "background", "all_factors"]]
+    np.testing.assert_allclose(ends[0], expected[["gap_low", "gap_high"]].to_numpy(), atol=1e-9)
+    assert len(ends[1]) == 5  # finetune: no error bar where the interval is undefined
+    assert "95% intervals" in axes.get_title()
+    assert _error_bars(gap_plots.gap_bars(gap_table).axes[0]) == []
+
+
+def test_interval_values_lay_out_the_long_table_like_the_gap_table(gap_table, gap_intervals):
+    partial = gap_intervals[gap_intervals["backbone"] != "timm:resnet50"]
+    n = gap_plots.interval_values(partial, gap_table.index, "n")
+    assert list(n.index) == list(gap_table.index)
+    assert n.loc[("fovkit:default", "linear"), "pose"] == 1320 and n.loc[("timm:resnet50", "linear")].isna().all()
+    with pytest.raises(ValueError, match="gap_low"):
+        gap_plots.interval_values(partial.drop(columns="gap_low"), gap_table.index, "gap_low")
+
+
+def test_slope_heatmap_writes_light_numbers_on_dark_cells(instances_tables):
+    heatmap = instances_tables["heatmaps"]["linear"]
+    figure = gap_plots.slope_heatmap_figure(heatmap, "slopes")
+    axes = figure.axes[0]
+    image = axes.get_images()[0]
+    for text in axes.texts:
+        column, row = (round(value) for value in text.get_position())
+        cell = image.cmap(image.norm(heatmap.iloc[row, column]))
+        assert contrast_ratio(text.get_color(), cell) >= 4.5, text.get_text()
+    diagonal = [text for text in axes.texts if text.get_position()[0] == text.get_position()[1]]
+    assert {text.get_color() for text in diagonal} == {"white"}  # the strongest slopes are the darkest cells
+
+
+def test_gap_curves_balance_the_panels_and_fit_the_page(instances_tables):
+    figure = gap_plots.gap_curves_figure(instances_tables["curves"], "curves")
+    visible = [axes for axes in figure.axes if axes.get_visible()]
+    assert len(visible) == 5 and figure.get_figwidth() <= FULL_WIDTH
+    assert len({round(axes.get_position().x0, 3) for axes in visible}) == 3  # 3 + 2 panels, not 4 + 1
+    assert [text.get_text() for text in figure.legends[0].get_texts()] == [
+        "fovkit:default / finetune",
+        "fovkit:default / linear",
+    ]

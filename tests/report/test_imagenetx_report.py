@@ -16,8 +16,8 @@ import fovkit.report
 from fovkit.imagenetx.analysis import ImageNetXResult, analyze
 from fovkit.imagenetx.annotations import load_factor_table
 from fovkit.imagenetx.config import ImageNetXConfig
+from fovkit.report import html, plots, write_imagenetx_report
 from fovkit.report import imagenetx as report_module
-from fovkit.report import plots, write_imagenetx_report
 from fovkit.report.html import SavedFigure, inline_text
 from fovkit.tables import Predictions
 
@@ -57,7 +57,8 @@ def grouped_result(table) -> ImageNetXResult:
 
 @pytest.fixture(scope="module")
 def grouped_report(grouped_result, tmp_path_factory) -> Path:
-    return write_imagenetx_report(grouped_result, tmp_path_factory.mktemp("grouped") / "report")
+    """The grouped result's report with SVGs, its plots drawn by two worker processes."""
+    return write_imagenetx_report(grouped_result, tmp_path_factory.mktemp("grouped") / "report", svg=True, workers=2)
 
 
 @pytest.fixture(scope="module")
@@ -69,15 +70,15 @@ def _images(page: str) -> list[bytes]:
     return [base64.b64decode(data) for data in re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)]
 
 
-def _check_plots(plot_dir: Path, page: str) -> list[str]:
+def _check_plots(plot_dir: Path, page: str, svg: bool = True) -> list[str]:
     pngs = sorted(plot_dir.glob("*.png"))
     assert pngs, "no plot was saved"
     for png in pngs:
         assert png.read_bytes().startswith(PNG_MAGIC), png
-        svg = png.with_suffix(".svg")
-        assert svg.exists(), f"{png.name} has no SVG twin"
-        assert ET.parse(svg).getroot().tag.endswith("svg")
-    assert len(list(plot_dir.glob("*.svg"))) == len(pngs)
+        if svg:
+            assert png.with_suffix(".svg").exists(), f"{png.name} has no SVG twin"
+            assert ET.parse(png.with_suffix(".svg")).getroot().tag.endswith("svg")
+    assert len(list(plot_dir.glob("*.svg"))) == (len(pngs) if svg else 0)
     inline = _images(page)
     assert len(inline) == len(pngs) == page.count("<img ")
     assert sorted(inline) == sorted(png.read_bytes() for png in pngs)  # the page embeds exactly the saved plots
@@ -112,14 +113,34 @@ def test_grouped_report_shows_group_tests_intervals_and_calibration(grouped_repo
     tests = grouped_result.criteria["class"].group_tests
     assert tests is not None and tests.loc[list(FRAGILE_FACTORS), "significant"].all()
     assert not tests["significant"].all(), "the test data should leave some factors without a group difference"
-    assert "Between-group tests" in page and "pvalue_holm" in page
+    assert "Between-group tests" in page and "p-value (Holm)" in page and "pvalue" not in page
+    assert f"{int(tests['significant'].sum())} of {len(tests)} factors differ significantly" in page
     assert "95% bootstrap intervals" in page
     estimate = grouped_result.criteria["class"].intervals.iloc[0]
-    assert f"{estimate['estimate']:.3f} [{estimate['low']:.3f}, {estimate['high']:.3f}]" in page
+    assert f'{estimate["estimate"]:.3f}<span class="ci">[{estimate["low"]:.3f}, {estimate["high"]:.3f}]</span>' in page
     assert "Expected calibration error" in page
     assert "fragile_1" in page and "robust_0" in page
     cells = set(re.findall(r"<td>([^<]*)</td>", page))
     assert "–" in cells and not cells & {"nan", "NaN", "None", "<NA>", "NA"}
+
+
+def test_grouped_report_puts_criteria_in_tabs_with_readable_tables(grouped_report):
+    page = grouped_report.read_text(encoding="utf-8")
+    labels = re.findall(r'<input type="radio" name="criterion"[^>]*><label for="[^"]+">([^<]+)</label>', page)
+    assert labels == ["top-1 label", "ReaL labels", "meta-label"]
+    assert page.count('<div class="tab-panel">') == 3 and page.count(" checked>") == 1
+    nav = re.search(r'<nav class="toc".*?</nav>', page, flags=re.DOTALL).group(0)
+    anchors = re.findall(r'href="#([^"]+)"', nav)
+    assert anchors == ["summary", "criteria", "annotations", "differences", "configuration"]
+    assert all(f'<section id="{anchor}">' in page for anchor in anchors)
+    heads = re.findall(r"<thead>(.*?)</thead>", page)
+    assert heads and all(head.count("<tr>") == 1 for head in heads)
+    headers = [re.sub(r"<[^>]+>", "", cell) for head in heads for cell in re.findall(r"<th[^>]*>(.*?)</th>", head)]
+    assert "held-out" not in headers and not [header for header in headers if "_" in header]
+    assert {"worst factor", "ReaL accuracy", "meta-label accuracy", "ECE", "p-value (Holm)"} <= set(headers)
+    intro = page.split('<nav class="toc"')[0]
+    assert "scored against the top-1 label, ReaL labels and meta-label, one tab each." in intro
+    assert "saved as PNG and SVG" in intro
 
 
 def test_report_cuts_long_tables(grouped_result, tmp_path, monkeypatch):
@@ -134,11 +155,12 @@ def test_report_cuts_long_tables(grouped_result, tmp_path, monkeypatch):
     )
     for name in builders:
         monkeypatch.setattr(plots, name, lambda *args, **kwargs: plots.new_figure(1, 1))
-    monkeypatch.setattr(report_module, "save_figure", _stub_saver(tmp_path))
-    page = write_imagenetx_report(grouped_result, tmp_path / "cut").read_text(encoding="utf-8")
+    monkeypatch.setattr(html, "save_figure", _stub_saver(tmp_path))
+    page = write_imagenetx_report(grouped_result, tmp_path / "cut", workers=1).read_text(encoding="utf-8")
     assert "Showing the first 2 of 7 models" in page  # summary and ReaL tables hold the six models and human
     assert "Showing the first 2 of 6 models" in page
-    assert "<th>robust_0</th>" in page and "<th>robust_4</th>" not in page
+    assert "Intervals: showing the first 2 of 6 models" in page
+    assert '<th scope="row">robust_0</th>' in page and '<th scope="row">robust_4</th>' not in page
 
 
 def test_human_only_report_skips_the_empty_criteria(human_result, tmp_path):
@@ -148,11 +170,12 @@ def test_human_only_report_skips_the_empty_criteria(human_result, tmp_path):
     stale.write_bytes(PNG_MAGIC)
     keep = stale.with_name("my_notes.png")
     keep.write_bytes(PNG_MAGIC)
+    stale.with_suffix(".svg").write_text("<svg/>")
     path = write_imagenetx_report(human_result, tmp_path / "human", title="Human labels")
     page = path.read_text(encoding="utf-8")
-    assert not stale.exists() and keep.exists()
+    assert not stale.exists() and not stale.with_suffix(".svg").exists() and keep.exists()
     keep.unlink()
-    stems = _check_plots(tmp_path / "human" / "plots", page)
+    stems = _check_plots(tmp_path / "human" / "plots", page, svg=False)
     assert sorted(stems) == sorted(
         [
             "annotation_correlations",
@@ -164,9 +187,13 @@ def test_human_only_report_skips_the_empty_criteria(human_result, tmp_path):
     )
     _assert_self_contained(page)
     assert "<title>Human labels</title>" in page
-    assert page.count("section skipped") == 2
-    assert "No model is scored against the top-1 label" in page
-    assert "No model is scored against the meta-label" in page
+    intro = page.split('<nav class="toc"')[0]
+    assert "scored against the ReaL labels." in intro and "one tab each" not in intro
+    assert "Not shown: no model is scored against the top-1 label and meta-label (<code>human</code>" in intro
+    assert "saved as PNG in" in intro and "SVG" not in intro
+    assert 'class="tabs"' not in page  # one criterion: no tabs
+    assert "Scored against the ReaL labels." in page
+    assert "Scored against the top-1 label" not in page and "Scored against the meta-label" not in page
 
 
 def test_report_package_never_imports_the_cli():
@@ -185,8 +212,8 @@ def _stub_saver(directory: Path):
     png = directory / "stub.png"
     png.write_bytes(PNG_MAGIC)
 
-    def save(figure, plot_dir, stem, dpi=0):
+    def save(figure, plot_dir, stem, svg=False):
         figure.clear()
-        return SavedFigure(png, png.with_suffix(".svg"), PNG_MAGIC)
+        return SavedFigure(png, PNG_MAGIC)
 
     return save

@@ -20,6 +20,7 @@ from fovkit.report.html import (
     Section,
     bullet_list,
     format_pvalue,
+    png_size,
     render_page,
     save_figure,
     table_block,
@@ -66,7 +67,7 @@ def test_error_ratio_bars_one_bar_per_factor_and_group_sorted_by_mean():
     np.testing.assert_allclose(heights, np.sort(means), atol=1e-6)
     dashed = [line for line in figure.axes[0].get_lines() if line.get_linestyle() == "--"]
     assert any(np.allclose(line.get_ydata(), 1.0) for line in dashed)
-    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
     assert legend == ["a (3)", "b (3)"]
 
 
@@ -83,8 +84,8 @@ def test_error_ratio_bars_fades_factors_without_significant_difference():
     assert len(faded) == len(bars) - 2
     texture = [tick.get_text() for tick in figure.axes[0].get_xticklabels()].index("texture")
     assert all(abs(bar.get_x() + bar.get_width() / 2 - texture) < 0.5 for bar in opaque)
-    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
-    assert "faded: no significant\ndifference between groups" in legend
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert "faded: no significant difference between groups" in legend
 
 
 def test_error_ratio_bars_without_groups_and_with_nan_and_ungrouped_models():
@@ -95,10 +96,10 @@ def test_error_ratio_bars_without_groups_and_with_nan_and_ungrouped_models():
     assert len(_bars(figure)) == len(FACTORS) - 1  # style has no finite value: no bar
     assert all(np.isfinite(bar.get_height()) for bar in _bars(figure))
     assert np.isfinite(figure.axes[0].get_ylim()).all()
-    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["all models (3)"]
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["all models (3)"]
     partial = pd.Series({"m0": "a", "m1": "a"})
     figure = plots.error_ratio_bars(ratios, partial, None)
-    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["a (2)", "ungrouped (1)"]
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["a (2)", "ungrouped (1)"]
 
 
 def test_factor_vs_overall_accuracy_marks_every_factor_and_the_worst_columns():
@@ -112,7 +113,7 @@ def test_factor_vs_overall_accuracy_marks_every_factor_and_the_worst_columns():
     assert len(collections) == len(FACTORS) + 2
     for collection in collections:
         np.testing.assert_allclose(collection.get_offsets()[:, 0], accuracies["average"])
-    legend = [text.get_text() for text in axes.get_legend().get_texts()]
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]  # below the axes, beside the other plot
     assert {"worst factor", "worst 100 classes", "y = x", "partial view"} <= set(legend)
     diagonal = [line for line in axes.get_lines() if line.get_linestyle() == "--"]
     assert len(diagonal) == 1
@@ -179,15 +180,91 @@ def test_empty_tables_raise_a_clear_error(build):
 
 
 def test_save_figure_writes_valid_reproducible_png_and_svg(tmp_path):
-    saved = save_figure(plots.error_ratio_bars(_ratios()), tmp_path / "plots", "bars")
+    saved = save_figure(plots.error_ratio_bars(_ratios()), tmp_path / "plots", "bars", svg=True)
     assert saved.png == tmp_path / "plots" / "bars.png"
     assert saved.png.read_bytes().startswith(PNG_MAGIC)
     assert saved.png.read_bytes() == saved.png_bytes
     root = ET.parse(saved.svg).getroot()
     assert root.tag.endswith("svg")
-    again = save_figure(plots.error_ratio_bars(_ratios()), tmp_path / "again", "bars")
+    again = save_figure(plots.error_ratio_bars(_ratios()), tmp_path / "again", "bars", svg=True)
     assert again.png.read_bytes() == saved.png.read_bytes()
     assert again.svg.read_bytes() == saved.svg.read_bytes()
+
+
+def test_save_figure_writes_png_only_by_default(tmp_path):
+    saved = save_figure(plots.error_ratio_bars(_ratios()), tmp_path, "bars")
+    assert saved.svg is None and [path.name for path in tmp_path.iterdir()] == ["bars.png"]
+    width, height = png_size(saved.png_bytes)
+    assert (width, height) == (round(plots.FULL_WIDTH * plots.DPI), round(4.4 * plots.DPI))
+
+
+def _metaclass_heatmap() -> Figure:
+    index = pd.MultiIndex.from_product([["m0", "m1"], METACLASSES], names=["model", "metaclass"])
+    rng = np.random.default_rng(3)
+    ratios = pd.DataFrame(rng.uniform(0.0, 2.5, size=(len(index), len(FACTORS))), index=index, columns=FACTORS)
+    return plots.metaclass_factor_heatmap(ratios)
+
+
+def _correlation_heatmap() -> Figure:
+    names = [*FACTORS, "dog", "bird"]
+    rho = pd.DataFrame(
+        np.random.default_rng(4).uniform(-0.6, 0.6, (len(names), len(names))), index=names, columns=names
+    )
+    return plots.correlation_heatmap(rho, rho * 0, FACTORS)
+
+
+def _accuracy_scatter() -> Figure:
+    accuracies = 0.8 - 0.1 * _ratios() / 2
+    accuracies["worst_factor"] = accuracies[list(FACTORS)].min(axis=1)
+    accuracies["average"] = np.linspace(0.6, 0.85, len(accuracies))
+    return plots.factor_vs_overall_accuracy(accuracies)
+
+
+FIGURES = {
+    "error_ratio_bars": lambda: plots.error_ratio_bars(_ratios(), pd.Series(["a", "b"] * 3, index=_ratios().index)),
+    "factor_vs_overall_accuracy": _accuracy_scatter,
+    "prevalence_shift_bars": lambda: plots.prevalence_shift_bars(_ratios() - 1.0),
+    "metaclass": _metaclass_heatmap,
+    "correlation": _correlation_heatmap,
+}
+
+
+@pytest.mark.parametrize("name", ["metaclass", "correlation"])
+def test_heatmap_numbers_contrast_with_their_cell(name):
+    figure = FIGURES[name]()
+    checked = 0
+    for axes in figure.axes:
+        for image in axes.get_images():
+            data = image.get_array()
+            for text in axes.texts:
+                column, row = (round(value) for value in text.get_position())
+                cell = image.cmap(image.norm(data[row, column]))
+                ratio = plots.contrast_ratio(text.get_color(), cell)
+                assert ratio >= 4.5, f"{text.get_text()} in {text.get_color()} on {cell}: contrast {ratio:.1f}"
+                checked += 1
+    colours = {text.get_color() for axes in figure.axes for text in axes.texts}
+    assert checked > 20 and colours == {"black", "white"}  # dark cells get white numbers, light cells black
+
+
+def test_text_color_follows_luminance():
+    assert plots.text_color("#08306b") == "white" and plots.text_color("#67001f") == "white"
+    assert plots.text_color("#f7f7f7") == "black" and plots.text_color("#fddbc7") == "black"
+    assert plots.contrast_ratio("black", "white") == pytest.approx(21.0)
+    assert plots.relative_luminance("white") == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_figures_fit_the_page_with_legible_labels(name):
+    figure = FIGURES[name]()
+    assert figure.get_figwidth() <= plots.FULL_WIDTH  # shown at 1:1, never shrunk at 1280 px
+    labels = [label for axes in figure.axes for label in [*axes.get_xticklabels(), *axes.get_yticklabels()]]
+    labels = [label for label in labels if label.get_text()]
+    assert labels
+    smallest = min(label.get_fontsize() for label in labels)
+    assert smallest * plots.DPI / 72 >= 15, f"tick labels of {smallest} pt are too small on the page"
+    for axes in figure.axes:
+        for text in axes.texts:
+            assert text.get_fontsize() * plots.DPI / 72 >= 12
 
 
 def test_table_block_rounds_shows_nan_as_dash_escapes_and_cuts_long_tables():

@@ -23,19 +23,36 @@ UNGROUPED = "ungrouped"
 WORST_K_CLASSES = re.compile(r"^worst_\d+_classes$")
 SPECIAL_ACCURACY_COLUMNS = ("worst_factor", "average")
 
+DPI = 120
+"""Pixels per inch of the saved PNGs; the page shows them at their natural size (one PNG pixel per CSS pixel)."""
+FULL_WIDTH = 9.8
+"""Width (inches) of a figure that spans the page's text column: 1,176 px at `DPI`, never scaled down at 1280 px."""
+HALF_WIDTH = 4.8
+"""Width (inches) of a figure shown beside another one."""
+SIDE_BY_SIDE_HEIGHT = 6.4
+"""Height (inches) of the two half-width figures shown side by side."""
+ANNOTATION_SIZE = 8.0
+"""Font size (points) of the numbers written into heatmap cells."""
+
 STYLE: dict[str, object] = {
-    "font.size": 9,
-    "axes.titlesize": 11,
-    "axes.labelsize": 9,
-    "legend.fontsize": 8,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
+    "font.size": 10,
+    "axes.titlesize": 11.5,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9.5,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
+    "figure.titlesize": 12,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    "text.hinting": "no_hinting",  # the auto-hinter runs per glyph: slow on heatmaps full of numbers, no sharper
     "svg.hashsalt": "fovkit",
     "svg.fonttype": "none",
 }
-"""rcParams applied while a figure is built and saved, so plots never depend on (or change) the global style."""
+"""rcParams applied while a figure is built and saved, so plots never depend on (or change) the global style.
+
+Sizes are chosen for figures shown at 1:1 (`DPI` pixels per inch): 9.5 pt tick labels are 16 px on the page.
+"""
 
 
 def _styled(build: Callable[P, Figure]) -> Callable[P, Figure]:
@@ -50,8 +67,11 @@ def _styled(build: Callable[P, Figure]) -> Callable[P, Figure]:
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """Create a Figure on an Agg canvas that pyplot never sees (nothing to close, no global figure registry)."""
-    figure = Figure(figsize=(width, height), layout="constrained")
+    """Create a Figure on an Agg canvas that pyplot never sees (nothing to close, no global figure registry).
+
+    The width is capped at `FULL_WIDTH`, so the page never has to shrink a figure (and its labels) to fit.
+    """
+    figure = Figure(figsize=(min(width, FULL_WIDTH), height), layout="constrained")
     FigureCanvasAgg(figure)
     return figure
 
@@ -96,22 +116,30 @@ def error_ratio_bars(
         else ~significant.reindex(order).astype("boolean").fillna(True).astype(bool)
     )
 
-    figure = new_figure(max(9.0, 0.62 * len(order) + 4.0), 4.6)
+    figure = new_figure(FULL_WIDTH, 4.4)
     axes = figure.add_subplot()
     colors = _palette(len(names))
     width = 0.8 / len(names)
     positions = np.arange(len(order))
     for rank, name in enumerate(names):
         offsets = positions - 0.4 + width * (rank + 0.5)
-        for x, factor in zip(offsets, order, strict=True):
-            value = means.loc[name, factor]
-            if np.isnan(value):
-                continue
-            alpha = 0.3 if faded[factor] else 1.0
-            error = errors.loc[name, factor]
-            axes.bar(x, value, width=width, color=colors[rank], alpha=alpha, linewidth=0)
-            if not np.isnan(error):
-                axes.errorbar(x, value, yerr=error, fmt="none", ecolor="0.25", elinewidth=0.8, capsize=1.5, alpha=alpha)
+        values, error = means.loc[name].to_numpy(dtype=float), errors.loc[name].to_numpy(dtype=float)
+        for alpha, chosen in ((1.0, ~faded.to_numpy()), (0.3, faded.to_numpy())):
+            drawn = chosen & np.isfinite(values)
+            if drawn.any():
+                axes.bar(offsets[drawn], values[drawn], width=width, color=colors[rank], alpha=alpha, linewidth=0)
+            whiskers = drawn & np.isfinite(error)
+            if whiskers.any():
+                axes.errorbar(
+                    offsets[whiskers],
+                    values[whiskers],
+                    yerr=error[whiskers],
+                    fmt="none",
+                    ecolor="0.25",
+                    elinewidth=0.8,
+                    capsize=1.5,
+                    alpha=alpha,
+                )
     axes.axhline(1.0, color="0.2", linestyle="--", linewidth=1)
     axes.set_xticks(positions, [str(factor).replace("_", " ") for factor in order], rotation=40, ha="right")
     axes.set_xlim(-0.6, len(order) - 0.4)
@@ -122,8 +150,8 @@ def error_ratio_bars(
         Patch(color=colors[rank], label=f"{name} ({sizes[name]})") for rank, name in enumerate(names)
     ]
     if significant is not None and faded.any():
-        handles.append(Patch(facecolor="0.5", alpha=0.3, label="faded: no significant\ndifference between groups"))
-    axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        handles.append(Patch(facecolor="0.5", alpha=0.3, label="faded: no significant difference between groups"))
+    figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4), frameon=False)
     axes.set_title("Error ratio per factor" + (" by model group" if groups is not None else ""))
     return figure
 
@@ -155,7 +183,7 @@ def factor_vs_overall_accuracy(factor_accuracies: pd.DataFrame) -> Figure:
         special.insert(0, "worst_factor")
     overall = factor_accuracies["average"].to_numpy(dtype=np.float64)
 
-    figure = new_figure(8.8, 5.8)
+    figure = new_figure(HALF_WIDTH, SIDE_BY_SIDE_HEIGHT)
     axes = figure.add_subplot()
     colors = _palette(len(factors))
     size = 22 if len(factor_accuracies) <= 50 else 10
@@ -191,9 +219,17 @@ def factor_vs_overall_accuracy(factor_accuracies: pd.DataFrame) -> Figure:
     axes.set_ylabel("accuracy on images where the factor varies")
     axes.grid(True, color="0.92")
     axes.set_axisbelow(True)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, markerscale=1.3)
+    figure.legend(
+        *axes.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncols=3,
+        frameon=False,
+        markerscale=1.3,
+        handletextpad=0.2,
+        columnspacing=0.8,
+    )
     count = len(factor_accuracies)
-    axes.set_title(f"Factor accuracy vs overall accuracy ({count} model{'s' if count != 1 else ''})")
+    axes.set_title(f"Factor vs overall accuracy ({count} model{'s' if count != 1 else ''})")
     return figure
 
 
@@ -227,12 +263,12 @@ def metaclass_factor_heatmap(
         mean = mean.where(counts.reindex(index=mean.index, columns=mean.columns).fillna(0) >= min_count)
     values = mean.to_numpy(dtype=np.float64)
 
-    figure = new_figure(max(7.0, 0.55 * values.shape[1] + 3.0), max(4.0, 0.36 * values.shape[0] + 2.2))
+    figure = new_figure(FULL_WIDTH, max(4.0, 0.3 * values.shape[0] + 2.4))
     axes = figure.add_subplot()
     norm = TwoSlopeNorm(vmin=0.0, vcenter=1.0, vmax=2.0)
     cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="white")
     image = axes.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
-    _annotate(axes, values, cmap, norm, "{:.2f}")
+    annotate_cells(axes, values, cmap, norm, "{:.2f}")
     axes.set_xticks(range(values.shape[1]), [str(c).replace("_", " ") for c in mean.columns], rotation=40, ha="right")
     axes.set_yticks(range(values.shape[0]), [str(i).replace("_", " ") for i in mean.index])
     axes.tick_params(length=0)
@@ -262,7 +298,7 @@ def prevalence_shift_bars(prevalence_shift: pd.DataFrame) -> Figure:
     low = prevalence_shift[mean.index].quantile(0.25) if len(prevalence_shift) > 1 else None
     high = prevalence_shift[mean.index].quantile(0.75) if len(prevalence_shift) > 1 else None
 
-    figure = new_figure(7.5, max(3.0, 0.3 * len(mean) + 1.4))
+    figure = new_figure(HALF_WIDTH, SIDE_BY_SIDE_HEIGHT)
     axes = figure.add_subplot()
     colors = np.where(mean.to_numpy() > 0, "#c0392b", "#2e6da4")
     positions = np.arange(len(mean))
@@ -280,12 +316,12 @@ def prevalence_shift_bars(prevalence_shift: pd.DataFrame) -> Figure:
     axes.axvline(0.0, color="0.2", linewidth=0.8)
     axes.set_yticks(positions, [str(factor).replace("_", " ") for factor in mean.index])
     axes.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda value, _: f"{value:+.0%}"))
-    axes.set_xlabel("shift of the factor's prevalence among mistakes vs overall")
+    axes.set_xlabel("prevalence among mistakes vs overall")
     axes.xaxis.grid(True, color="0.9")
     axes.set_axisbelow(True)
     n_models = len(prevalence_shift)
-    suffix = f"mean of {n_models} models, whiskers: quartiles" if n_models > 1 else str(prevalence_shift.index[0])
-    axes.set_title(f"Prevalence shift among mistakes ({suffix})")
+    suffix = f"mean of {n_models} models; whiskers: quartiles" if n_models > 1 else str(prevalence_shift.index[0])
+    axes.set_title(f"Prevalence shift among mistakes\n({suffix})")
     return figure
 
 
@@ -328,13 +364,13 @@ def correlation_heatmap(
     text_norm = mpl.colors.Normalize(-100 * limit, 100 * limit)
 
     heights = [len(rows) for _, rows, _ in blocks]
-    figure = new_figure(max(7.0, 0.48 * len(factors) + 3.2), 0.3 * sum(heights) + 2.6)
+    figure = new_figure(FULL_WIDTH, 0.26 * sum(heights) + 2.4)
     grid = figure.add_gridspec(len(blocks), 1, height_ratios=heights)
     image = None
     for position, (title, rows, values) in enumerate(blocks):
         axes = figure.add_subplot(grid[position, 0])
         image = axes.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
-        _annotate(axes, values * 100, cmap, text_norm, "{:.0f}", fontsize=6.5)
+        annotate_cells(axes, values * 100, cmap, text_norm, "{:.0f}", fontsize=ANNOTATION_SIZE - 0.5)
         last = position == len(blocks) - 1
         labels = [str(factor).replace("_", " ") for factor in factors] if last else []
         axes.set_xticks(range(len(factors)), labels, rotation=40, ha="right")
@@ -390,19 +426,35 @@ def _limits(values: np.ndarray) -> tuple[float, float]:
     return max(0.0, low - margin), min(1.0, high + margin)
 
 
-def _annotate(
+def relative_luminance(color: object) -> float:
+    """WCAG 2 relative luminance of a Matplotlib colour: 0 for black, 1 for white."""
+    channels = np.asarray(mpl.colors.to_rgb(color), dtype=np.float64)
+    linear = np.where(channels <= 0.04045, channels / 12.92, ((channels + 0.055) / 1.055) ** 2.4)
+    return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+def contrast_ratio(first: object, second: object) -> float:
+    """WCAG 2 contrast ratio of two colours, from 1 (none) to 21 (black on white)."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_color(background: object) -> str:
+    """Black or white, whichever contrasts more with `background` (e.g. a heatmap cell's colour)."""
+    return "black" if contrast_ratio(background, "black") >= contrast_ratio(background, "white") else "white"
+
+
+def annotate_cells(
     axes: mpl.axes.Axes,
     values: np.ndarray,
     cmap: mpl.colors.Colormap,
     norm: mpl.colors.Normalize,
     template: str,
-    fontsize: float = 7,
+    fontsize: float = ANNOTATION_SIZE,
 ) -> None:
-    """Write each finite cell value, white on dark cells and black on light ones."""
+    """Write each finite cell value of an `imshow` heatmap in black or white, chosen by the cell's luminance."""
     for row, column in zip(*np.nonzero(np.isfinite(values)), strict=True):
         value = values[row, column]
-        red, green, blue, _ = cmap(norm(value))
-        dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
         axes.text(
             column,
             row,
@@ -410,6 +462,6 @@ def _annotate(
             ha="center",
             va="center",
             fontsize=fontsize,
-            color="white" if dark else "black",
+            color=text_color(cmap(norm(value))),
             in_layout=False,
         )
