@@ -63,7 +63,7 @@ def test_every_table_has_a_parquet_copy(run_dir: Path):
 def test_report_and_run_record(run_dir: Path, prediction_dir: Path):
     report = (run_dir / "report.html").read_text()
     assert report.count("<img") + report.count("<svg") >= 3
-    assert list((run_dir / "plots").glob("*.png"))  # PNG only by default
+    assert list((run_dir / "plots").glob("*.png")) and not list((run_dir / "plots").glob("*.svg"))  # PNG by default
     record = json.loads((run_dir / "run.json").read_text())
     assert record["config"]["bootstrap"] == 20
     assert str(prediction_dir / "model_0000.csv") in record["inputs"]
@@ -173,3 +173,11 @@ def test_non_empty_output_folder_is_refused(prediction_dir: Path, tmp_path: Path
 def test_no_input_at_all_exits_2(tmp_path: Path):
     out = tmp_path / "out"
     assert_failed_cleanly(runner.invoke(app, ["imagenetx", "--out", str(out)]), out, "no prediction files given")
+
+
+def test_svg_on_request(prediction_dir: Path, tmp_path: Path):
+    out = tmp_path / "svg"
+    result = runner.invoke(app, ["imagenetx", str(prediction_dir), "--out", str(out), "--bootstrap", "0", "--svg"])
+    assert result.exit_code == 0, result.output
+    pngs = sorted(path.stem for path in (out / "plots").glob("*.png"))
+    assert pngs and sorted(path.stem for path in (out / "plots").glob("*.svg")) == pngs

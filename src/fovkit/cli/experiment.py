@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from fovkit.cli.options import Backbones, ConfigFile, Overwrite, Quiet, Threads, default_note
+from fovkit.cli.options import Backbones, ConfigFile, Overwrite, Quiet, Svg, Threads, default_note
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -69,6 +69,7 @@ def experiment(
     threads: Threads = 1,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
+    svg: Svg = False,
 ) -> None:
     """Train on training sets with more and more variation and write the paper's tables, plots and report."""
     import torch
@@ -89,7 +90,8 @@ def experiment(
         fractions=tuple(fraction) if fraction else None,
         seeds=tuple(seed) if seed else None,
     )
-    run = run_experiment_job(name, settings, out or Path("results") / name, overwrite=overwrite, progress=not quiet)
+    out = out or Path("results") / name
+    run = run_experiment_job(name, settings, out, overwrite=overwrite, progress=not quiet, svg=svg)
     console = Console(markup=False, highlight=False)
     key = next(key for key in TITLES if key in run.tables)
     console.print(summary_table(run.tables[key], TITLES[key]))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from fovkit.cli.options import ConfigFile, Overwrite, Partition, Quiet, default_note
+from fovkit.cli.options import ConfigFile, Overwrite, Partition, Quiet, Svg, default_note
 
 if TYPE_CHECKING:
     from fovkit.imagenetx.config import ImageNetXConfig
@@ -70,6 +70,7 @@ def imagenetx(
     ] = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
+    svg: Svg = False,
 ) -> None:
     """Analyse models on the ImageNet-X factors and write tables, plots and an HTML report."""
     from fovkit.configs import load_config
@@ -86,7 +87,9 @@ def imagenetx(
         bootstrap=bootstrap,
         seed=seed,
     )
-    run = run_imagenetx(predictions or [], out, settings, groups, file_names, overwrite, workers, progress=not quiet)
+    run = run_imagenetx(
+        predictions or [], out, settings, groups, file_names, overwrite, workers, progress=not quiet, svg=svg
+    )
     print_summary(run)
 
 

@@ -46,6 +46,7 @@ Threads = Annotated[
 ]
 Overwrite = Annotated[bool, typer.Option(help="Replace an earlier fovkit output in a non-empty output folder.")]
 Quiet = Annotated[bool, typer.Option(help="No progress bars.")]
+Svg = Annotated[bool, typer.Option("--svg/--no-svg", help="Also save every plot as SVG (PNG always).")]
 
 
 class Command(TyperCommand):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fovkit.cli.options import Backbones, ConfigFile, Overwrite, Quiet, Threads
+from fovkit.cli.options import Backbones, ConfigFile, Overwrite, Quiet, Svg, Threads
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,6 +53,7 @@ def probe(
     threads: Threads = 1,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
+    svg: Svg = False,
 ) -> None:
     """Train each backbone under each protocol on canonical images; print and write the gap table."""
     import torch
@@ -71,7 +72,7 @@ def probe(
         seeds=tuple(seed) if seed else None,
         bootstrap=bootstrap,
     )
-    print_gap_table(run_probe(settings, out, overwrite=overwrite, progress=not quiet))
+    print_gap_table(run_probe(settings, out, overwrite=overwrite, progress=not quiet, svg=svg))
 
 
 def print_gap_table(run: ProbeRun) -> None:

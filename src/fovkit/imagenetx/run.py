@@ -42,6 +42,7 @@ def run_imagenetx(
     overwrite: bool = False,
     workers: int | None = None,
     progress: bool = True,
+    svg: bool = False,
     extra_sections: Sequence[Section] = (),
 ) -> ImageNetXRun:
     """Analyse prediction files (and/or the human baseline) and write tables, plots, report and run record to `out`.
@@ -57,7 +58,7 @@ def run_imagenetx(
     with atomic_output_dir(out, overwrite, inputs=given) as staging:
         result = analyze_files(table, paths, config, groups, file_names, workers, progress=progress)
         write_tables(result, staging)
-        write_imagenetx_report(result, staging, extra_sections=extra_sections)
+        write_imagenetx_report(result, staging, extra_sections=extra_sections, svg=svg, workers=workers)
         inputs = [*paths, *([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
         write_run_record(staging, "fovkit imagenetx", config, inputs)
     return ImageNetXRun(result, Path(out), Path(out) / "report.html")

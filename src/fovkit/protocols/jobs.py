@@ -55,13 +55,18 @@ def run_probe(
     progress: bool = True,
     extra_sections: tuple[Section, ...] = (),
     modules: Sequence[Backbone] = (),
+    svg: bool = False,
 ) -> ProbeRun:
-    """Compute the gap table of `config` and write it (CSV, Parquet, Markdown), plots, report and `run.json`."""
+    """Compute the gap table of `config` and write it (CSV, Parquet, Markdown), plots, report and `run.json`.
+
+    `svg` also saves the plots as SVG (PNG always).
+    """
     work = _work_folder("probe", config)
     with atomic_output_dir(out, overwrite=overwrite, inputs=[config.dataset]) as folder:
         result = probe(config, work=work, progress=progress, modules=modules)
         write_probe_outputs(result, folder)
-        sections = [probe_section(result.gaps, folder / "plots"), *extra_sections]
+        section = probe_section(result.gaps, folder / "plots", intervals=result.intervals, svg=svg)
+        sections = [section, *extra_sections]
         report = write_study_report(folder, "Robustness to factors of variation: gap table", sections)
         extra = {"dataset_digest": result.dataset_digest, "models": result.cards, "fits": result.fits}
         write_run_record(folder, "fovkit probe", config, inputs=[config.dataset / MANIFEST], extra=extra)
@@ -76,6 +81,7 @@ def run_experiment_job(
     overwrite: bool = False,
     progress: bool = True,
     modules: Sequence[Backbone] = (),
+    svg: bool = False,
 ) -> ExperimentRun:
     """Run experiment `name` and write its runs, summary tables (CSV, Markdown), plots, report and `run.json`."""
     work = _work_folder(f"experiment-{name}", config)
@@ -87,7 +93,7 @@ def run_experiment_job(
         for key, table in _flat_tables(tables).items():
             table.to_csv(folder / f"{key}.csv")
             (folder / f"{key}.md").write_text(markdown_table(table))
-        section = experiment_section(name, EXPERIMENTS[name], tables, folder / "plots")
+        section = experiment_section(name, EXPERIMENTS[name], tables, folder / "plots", svg=svg)
         report = write_study_report(folder, f"Variability experiment {name}", [section])
         extra = {"experiment": name, "dataset_digest": result.dataset_digest, "models": result.cards}
         write_run_record(folder, f"fovkit experiment {name}", config, inputs=[config.dataset / MANIFEST], extra=extra)
