@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -133,35 +134,22 @@ class RenderConfig(BaseModel):
             if classes < 1:
                 raise ValueError(f"classes = {classes}: at least 1 class is needed (e.g. classes = 5)")
             return classes
-        if not classes:
-            raise ValueError('classes = []: name at least one class (e.g. classes = ["mug", "car"]) or give a count')
         blank = [name for name in classes if not name.strip() or "/" in name or "\\" in name]
         if blank:
             raise ValueError(f"class names must be plain names (no slashes, not empty), got {blank}")
-        repeated = sorted({name for name in classes if classes.count(name) > 1})
-        if repeated:
-            raise ValueError(f"class names must differ; listed more than once: {repeated}")
-        return classes
+        return _listed_once(
+            "classes", classes, 'name at least one class (e.g. classes = ["mug", "car"]) or give a count'
+        )
 
     @field_validator("designs")
     @classmethod
     def _designs_listed_once(cls, designs: tuple[str, ...]) -> tuple[str, ...]:
-        if not designs:
-            raise ValueError('designs = []: choose at least one of "single", "paired", "all"')
-        repeated = sorted({name for name in designs if designs.count(name) > 1})
-        if repeated:
-            raise ValueError(f"designs must differ; listed more than once: {repeated}")
-        return designs
+        return _listed_once("designs", designs, 'choose at least one of "single", "paired", "all"')
 
     @field_validator("background_types")
     @classmethod
     def _types_listed_once(cls, types: tuple[str, ...]) -> tuple[str, ...]:
-        if not types:
-            raise ValueError(f"background_types = []: name at least one type, e.g. {list(BACKGROUND_TYPES)}")
-        repeated = sorted({name for name in types if types.count(name) > 1})
-        if repeated:
-            raise ValueError(f"background types must differ; listed more than once: {repeated}")
-        return types
+        return _listed_once("background_types", types, f"name at least one type, e.g. {list(BACKGROUND_TYPES)}")
 
     @field_validator("axes")
     @classmethod
@@ -255,3 +243,13 @@ class RenderConfig(BaseModel):
     def factors(self) -> list[str]:
         """Factor names: the scalar axes, then `background`."""
         return [*self.axes, "background"]
+
+
+def _listed_once(key: str, names: Sequence[str], example: str) -> Sequence[str]:
+    """`names` if it is not empty and no name repeats, else a ValueError that says so in the config's words."""
+    if not names:
+        raise ValueError(f"{key} = []: {example}")
+    repeated = sorted({name for name in names if list(names).count(name) > 1})
+    if repeated:
+        raise ValueError(f"{key} must differ; listed more than once: {repeated}")
+    return names
