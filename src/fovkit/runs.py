@@ -228,11 +228,11 @@ def atomic_file(path: Path) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    os.fchmod(handle, 0o666 & ~umask())
     os.close(handle)
     staging = Path(name)
     try:
         yield staging
+        staging.chmod(0o666 & ~umask())  # after writing: some writers (safetensors) replace the file as 0600
         os.replace(staging, path)
     finally:
         staging.unlink(missing_ok=True)

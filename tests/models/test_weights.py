@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +129,13 @@ def test_a_file_without_tensors_is_no_state_dict(tmp_path: Path):
     with pytest.raises(InputError, match="holds no state_dict") as caught:
         read_state_dict(path)
     assert_one_line(caught.value, path)
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".pt"])
+def test_checkpoints_get_the_permissions_of_the_umask(tmp_path: Path, suffix: str):
+    previous = os.umask(0o022)
+    try:
+        write_state_dict({"weight": torch.ones(2)}, tmp_path / f"w{suffix}")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / f"w{suffix}").stat().st_mode) == 0o644

@@ -15,6 +15,7 @@ from torch import nn
 
 from fovkit.errors import InputError, preview
 from fovkit.models.base import ModelCard, Preprocessing
+from fovkit.runs import atomic_file
 
 SAFETENSORS_SUFFIX = ".safetensors"
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
@@ -126,12 +127,13 @@ def write_state_dict(state: dict[str, torch.Tensor], path: Path) -> None:
         # safetensors refuses tensors that share memory (tied weights): give each its own copy.
         tensors[name] = value.clone() if pointer in storages else value
         storages.add(pointer)
-    if path.suffix == SAFETENSORS_SUFFIX:
-        from safetensors.torch import save_file
+    with atomic_file(path) as staging:  # complete or absent; permissions from the umask (safetensors writes 0600)
+        if path.suffix == SAFETENSORS_SUFFIX:
+            from safetensors.torch import save_file
 
-        save_file(tensors, path)
-    else:
-        torch.save(tensors, path)
+            save_file(tensors, staging)
+        else:
+            torch.save(tensors, staging)
 
 
 def load_into(module: nn.Module, state: dict[str, torch.Tensor], path: str | Path, skip: Iterable[str] = ()) -> None:
