@@ -101,11 +101,18 @@ def test_cell_draws_split_every_resample_like_a_multinomial():
 # Agreement with an independent brute-force bootstrap: explicit resamples of the samples, percentiles by numpy.
 
 
-def brute_force_problem():
-    """Scored and unscored samples, overlapping groups, one model whose accuracy differs strongly in group 0."""
+LAYOUTS = ("overlapping", "disjoint")
+
+
+def brute_force_problem(layout: str = "overlapping"):
+    """Scored and unscored samples, three groups (overlapping, or disjoint as ImageNet-X top factors with samples
+    in none), one model whose accuracy differs strongly in group 0."""
     rng = np.random.default_rng(11)
     n = 3000
-    membership = np.stack([rng.random(n) < 0.5, rng.random(n) < 0.2, rng.random(n) < 0.06], axis=1)
+    if layout == "overlapping":
+        membership = np.stack([rng.random(n) < 0.5, rng.random(n) < 0.2, rng.random(n) < 0.06], axis=1)
+    else:
+        membership = rng.choice(4, size=n, p=[0.5, 0.2, 0.06, 0.24])[:, None] == np.arange(3)
     scored = rng.random(n) < 0.55
     rate = np.where(membership[:, 0], 0.3, 0.9)
     correct = np.stack([rng.random(n) < rate, rng.random(n) < 0.7], axis=1)
@@ -128,10 +135,10 @@ def brute_force_statistics(correct, membership, scored, n_resamples: int, seed: 
     return np.concatenate(accuracy), np.concatenate(overall), np.concatenate(ratios)
 
 
-@pytest.fixture(scope="module")
-def brute_force() -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per statistic: brute-force (low, high) bounds, (models [x groups]) each, and their tolerance."""
-    correct, membership, scored = brute_force_problem()
+@pytest.fixture(scope="module", params=LAYOUTS)
+def brute_force(request) -> tuple[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """The layout and, per statistic, brute-force (low, high) bounds, (models [x groups]) each, and their tolerance."""
+    correct, membership, scored = brute_force_problem(request.param)
     statistics = brute_force_statistics(correct, membership, scored, BRUTE_RESAMPLES, seed=0)
     # The statistics are ratios of counts: percentiles of two samples can differ by a step of their lattice.
     group_step = 1 / (membership & scored[:, None]).sum(axis=0)
@@ -145,12 +152,12 @@ def brute_force() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     for name, values, step in zip(("accuracy", "overall", "error_ratio"), statistics, steps, strict=True):
         tolerance = 4 * standard_error * np.nanstd(values, axis=0) + step
         tables[name] = (np.nanpercentile(values, BOUNDS, axis=0), tolerance)
-    return tables
+    return request.param, tables
 
 
 def assert_agrees_with_brute_force(intervals, brute_force) -> None:
     """Each bound within 4 standard errors of the brute-force bound, plus one lattice step."""
-    for name, (expected, tolerance) in brute_force.items():
+    for name, (expected, tolerance) in brute_force[1].items():
         for bound, reference in zip(("low", "high"), expected, strict=True):
             actual = getattr(intervals, f"{name}_{bound}")
             off = np.abs(actual - reference) > tolerance
@@ -160,7 +167,8 @@ def assert_agrees_with_brute_force(intervals, brute_force) -> None:
 
 
 def test_intervals_agree_with_an_explicit_resampling_bootstrap(brute_force):
-    correct, membership, scored = brute_force_problem()
+    correct, membership, scored = brute_force_problem(brute_force[0])
+    assert (draw_cells(membership, scored, 2, seed=0).outside is None) == (brute_force[0] == "overlapping")
     intervals = intervals_of(correct, membership, scored, BRUTE_RESAMPLES, seed=1)
     assert_agrees_with_brute_force(intervals, brute_force)
 
@@ -183,7 +191,9 @@ def overall_drawn_apart(cells: CellDraws, draws: CorrectDraws) -> tuple[np.ndarr
     ("stage", "wrong"), [("draw_cells", fixed_group_sizes), ("resampled_statistics", overall_drawn_apart)]
 )
 def test_the_brute_force_comparison_catches_a_wrong_generator(brute_force, stage, wrong, monkeypatch):
-    correct, membership, scored = brute_force_problem()
+    if brute_force[0] == "disjoint" and wrong is overall_drawn_apart:
+        pytest.skip("with disjoint groups the overall draw is the sum of the cells: the same resample, not apart")
+    correct, membership, scored = brute_force_problem(brute_force[0])
     monkeypatch.setattr(bootstrap, stage, wrong)
     intervals = intervals_of(correct, membership, scored, BRUTE_RESAMPLES, seed=1)
     with pytest.raises(AssertionError):

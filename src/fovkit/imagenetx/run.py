@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -57,8 +58,10 @@ def run_imagenetx(
     given = [*predictions, *([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
     with atomic_output_dir(out, overwrite, inputs=given) as staging:
         result = analyze_files(table, paths, config, groups, file_names, workers, progress=progress)
-        write_tables(result, staging)
-        write_imagenetx_report(result, staging, extra_sections=extra_sections, svg=svg, workers=workers)
+        tables = partial(write_tables, result, staging)  # written while the report's workers draw the plots
+        write_imagenetx_report(
+            result, staging, extra_sections=extra_sections, svg=svg, workers=workers, meanwhile=tables
+        )
         inputs = [*paths, *([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
         write_run_record(staging, "fovkit imagenetx", config, inputs)
     return ImageNetXRun(result, Path(out), Path(out) / "report.html")

@@ -41,6 +41,8 @@ class CellDraws:
     """(groups x resamples) draws of the other scored samples."""
     scored: np.ndarray
     """(resamples,) draws of scored samples, for the overall accuracy."""
+    outside: np.ndarray | None = None
+    """(resamples,) draws of scored samples in no group, when the groups are disjoint (one joint draw), else None."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,11 @@ def draw_cells(
 ) -> CellDraws:
     """How many of the N draws of each resample land in each group's cells and among the scored samples.
 
-    A bootstrap resample draws N samples with replacement; the draws falling in the disjoint cells (scored samples
-    of a group, the other scored samples, the unscored samples) are Multinomial(N, cell sizes / N). Each group's
-    cells draw from the stream (seed, "bootstrap", `key`, "cells", group).
+    A bootstrap resample draws N samples with replacement; the draws falling in disjoint cells are Multinomial(N,
+    cell sizes / N). When no sample is in two groups (e.g. ImageNet-X top factors), the cells are every group, the
+    scored samples in no group and the unscored samples, drawn together from the stream (seed, "bootstrap", `key`,
+    "cells"); a model then needs one binomial per cell. Otherwise each group is drawn against its complement (the
+    group's scored samples, the other scored samples, the unscored samples) from (..., "cells", group).
 
     Args:
         membership: Boolean (samples x groups); groups may overlap.
@@ -70,8 +74,15 @@ def draw_cells(
 
     """
     scored = np.asarray(scored, dtype=bool)
-    sizes = (np.asarray(membership, dtype=bool) & scored[:, None]).sum(axis=0)
+    inside = np.asarray(membership, dtype=bool) & scored[:, None]
+    sizes = inside.sum(axis=0)
     n_samples, n_scored, streams = len(scored), int(scored.sum()), ("bootstrap", *key)
+    if (inside.sum(axis=1) <= 1).all():
+        shares = np.array([*sizes, n_scored - sizes.sum(), n_samples - n_scored]) / n_samples
+        counts = rng(seed, *streams, "cells").multinomial(n_samples, shares, size=n_resamples).T
+        group, outside = counts[:-2], counts[-2]
+        total = group.sum(axis=0) + outside
+        return CellDraws(seed, streams, sizes, n_scored, group, total - group, total, outside)
     group, rest = np.empty((2, len(sizes), n_resamples), dtype=np.int64)
     for index, size in enumerate(sizes.tolist()):
         shares = np.array([size, n_scored - size, n_samples - n_scored]) / n_samples
@@ -133,6 +144,11 @@ def draw_correct(
         right: Scored samples the model predicts right.
 
     """
+    if cells.outside is not None:  # disjoint groups: one binomial per cell, the rest and the total are sums
+        group = generator.binomial(cells.group, _rate(right_inside, cells.sizes)[:, None])
+        outside_rate = _rate(right - right_inside.sum(), cells.n_scored - cells.sizes.sum())
+        total = group.sum(axis=0) + generator.binomial(cells.outside, outside_rate)
+        return CorrectDraws(group, total - group, total)
     return CorrectDraws(
         generator.binomial(cells.group, _rate(right_inside, cells.sizes)[:, None]),
         generator.binomial(cells.rest, _rate(right - right_inside, cells.n_scored - cells.sizes)[:, None]),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 
 def spearman_matrix(columns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -14,6 +13,8 @@ def spearman_matrix(columns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         (rho, p_value), both square DataFrames indexed and labelled by the column names.
 
     """
+    from scipy import stats  # imported on use: scipy.stats takes ~0.5 s to load, and the result is usually cached
+
     values = columns.to_numpy(dtype=np.float64)
     constant = values.min(axis=0) == values.max(axis=0)
     rho = np.full((values.shape[1],) * 2, np.nan)

@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 
 def holm_adjust(p_values: np.ndarray) -> np.ndarray:
@@ -34,6 +33,8 @@ def alexander_govern_by_column(values: pd.DataFrame, groups: pd.Series, alpha: f
         fewer than two groups of two models, or no variation), `n_groups`.
 
     """
+    from scipy import stats  # imported on use (slow to load; only runs with model groups)
+
     aligned = groups.reindex(values.index)
     sizes = aligned.value_counts()
     kept = sorted(sizes[sizes >= 2].index)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
 from fovkit.imagenetx.analysis import CRITERIA, HUMAN, CriterionTables, ImageNetXResult
 from fovkit.imagenetx.annotations import FACTORS
-from fovkit.report import plots
+from fovkit.report import html, plots
 from fovkit.report.figures import FigureJob, save_figures
 from fovkit.report.html import (
     SavedFigure,
@@ -58,6 +60,7 @@ def write_imagenetx_report(
     extra_sections: Sequence[Section] = (),
     svg: bool = False,
     workers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Path:
     """Save every plot under `out_dir / "plots"` (PNG, and SVG when asked) and write `out_dir / "report.html"`.
 
@@ -72,6 +75,7 @@ def write_imagenetx_report(
         extra_sections: Sections of other analyses (e.g. a rendered dataset) placed before the notes.
         svg: Also save every plot as SVG (PNG only by default).
         workers: Processes that draw the plots, one figure each (default: one per core; 1 draws them here).
+        meanwhile: Work for this process while the plots are drawn (e.g. writing the tables).
 
     Returns:
         The path of the written `report.html`.
@@ -82,7 +86,7 @@ def write_imagenetx_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_previous_plots(plot_dir, [*CRITERIA, *result.criteria])
     scored = scored_criteria(result)
-    figures = save_figures(_figure_jobs(result, scored), plot_dir, svg=svg, workers=workers)
+    figures = save_figures(_figure_jobs(result, scored), plot_dir, svg=svg, workers=workers, meanwhile=meanwhile)
     sections = [_summary_section(result)]
     if scored:
         sections.append(_criteria_section(result, scored, figures))
@@ -111,12 +115,24 @@ def _remove_previous_plots(plot_dir: Path, criteria: list[str]) -> None:
             (plot_dir / f"{stem}{suffix}").unlink(missing_ok=True)
 
 
+def _annotation_plot_key(result: ImageNetXResult) -> str:
+    """Digest of what the annotation heatmap shows and of the code and packages that draw it (it is cached)."""
+    digest = hashlib.sha256()
+    for frame in (result.correlation, result.correlation_pvalue):
+        digest.update(repr((list(frame.index), list(frame.columns))).encode())
+        digest.update(frame.to_numpy(dtype=np.float64).tobytes())
+    for module in (plots, html):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(f"{_version('matplotlib')}|{_version('fovkit')}".encode())
+    return digest.hexdigest()[:20]
+
+
 def _figure_jobs(result: ImageNetXResult, criteria: list[str]) -> list[FigureJob]:
     """Every plot of the page, the slowest first (the correlation and meta-label heatmaps write many numbers)."""
     jobs = []
     if len(result.correlation):
         build = partial(plots.correlation_heatmap, result.correlation, result.correlation_pvalue, FACTORS)
-        jobs.append(FigureJob(ANNOTATION_PLOT, build))
+        jobs.append(FigureJob(ANNOTATION_PLOT, build, _annotation_plot_key(result)))
     for name in criteria:
         tables = result.criteria[name]
         significant = None if tables.group_tests is None else tables.group_tests["significant"]
