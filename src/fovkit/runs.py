@@ -240,11 +240,8 @@ def atomic_file(path: Path) -> Iterator[Path]:
 
 def file_checksum(path: Path) -> str:
     """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def package_versions(names: Iterable[str] = RECORD_PACKAGES) -> dict[str, str]:

@@ -7,15 +7,17 @@ Heavy modules (pandas, pyarrow, trimesh, the GL renderer) are imported inside th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
 
 from fovkit.cli.options import Overwrite, Quiet
 from fovkit.errors import InputError
-from fovkit.render.config import RenderConfig
 from fovkit.render.presets import list_presets
+
+if TYPE_CHECKING:
+    from fovkit.render.config import RenderConfig
 
 app = typer.Typer(help="Render synthetic datasets where pose, position, size, lighting and background vary.")
 

@@ -55,15 +55,14 @@ def run_imagenetx(
         raise InputError("no prediction files given; pass files or folders, or --human for the human baseline")
     groups = load_groups(groups_csv) if groups_csv else None
     table = load_factor_table(config.which_factor, config.partition, config.keep_prototypes)
-    given = [*predictions, *([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
-    with atomic_output_dir(out, overwrite, inputs=given) as staging:
+    extras = [*([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
+    with atomic_output_dir(out, overwrite, inputs=[*predictions, *extras]) as staging:
         result = analyze_files(table, paths, config, groups, file_names, workers, progress=progress)
         tables = partial(write_tables, result, staging)  # written while the report's workers draw the plots
         write_imagenetx_report(
             result, staging, extra_sections=extra_sections, svg=svg, workers=workers, meanwhile=tables
         )
-        inputs = [*paths, *([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
-        write_run_record(staging, "fovkit imagenetx", config, inputs)
+        write_run_record(staging, "fovkit imagenetx", config, [*paths, *extras])
     return ImageNetXRun(result, Path(out), Path(out) / "report.html")
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fovkit.configs import load_config
 from fovkit.errors import InputError
-from fovkit.render.config import RenderConfig
+
+if TYPE_CHECKING:  # loaded on use: listing presets (for help texts) must not build the config models
+    from fovkit.render.config import RenderConfig
 
 
 def list_presets() -> list[str]:
@@ -50,4 +52,7 @@ def preset_note(source: str | Path) -> str | None:
 
 def load_render_config(source: str | Path) -> RenderConfig:
     """A RenderConfig from a TOML file, or from a shipped preset given by name (see `list_presets`)."""
+    from fovkit.configs import load_config
+    from fovkit.render.config import RenderConfig
+
     return load_config(RenderConfig, config_path(source))
