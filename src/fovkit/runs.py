@@ -10,7 +10,7 @@ import shutil
 import socket
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
@@ -256,18 +256,25 @@ def package_versions(names: Iterable[str] = RECORD_PACKAGES) -> dict[str, str]:
 
 
 def write_run_record(
-    folder: Path, command: str, config: BaseModel | dict, inputs: Iterable[Path] = (), extra: dict | None = None
+    folder: Path,
+    command: str,
+    config: BaseModel | dict,
+    inputs: Iterable[Path] = (),
+    extra: dict | None = None,
+    checksums: Mapping[str, str] | None = None,
 ) -> Path:
     """Write `run.json`: command, config, package versions, the SHA-256 of every input file, and `extra`.
 
-    The record also marks the folder as fovkit's: `check_output_folder` lets `--overwrite` replace only such folders.
+    `checksums` are inputs already hashed (path -> SHA-256), e.g. by the workers that read them; `inputs` are hashed
+    here. The record also marks the folder as fovkit's: `check_output_folder` lets `--overwrite` replace only such
+    folders.
     """
     record = {
         "command": command,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "config": config.model_dump(mode="json") if isinstance(config, BaseModel) else config,
         "versions": package_versions(),
-        "inputs": {str(path): file_checksum(path) for path in inputs},
+        "inputs": {**(checksums or {}), **{str(path): file_checksum(path) for path in inputs}},
         **(extra or {}),
     }
     path = Path(folder) / RUN_RECORD

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ from fovkit.metrics import (
 )
 from fovkit.metrics.bootstrap import BootstrapIntervals, CellDraws, bootstrap_intervals, draw_cells
 from fovkit.metrics.stats import alexander_govern_by_column
+from fovkit.runs import file_checksum
 from fovkit.tables import FactorTable, Predictions
 from fovkit.tables.prediction_files import ModelRoster, PredictionFileReader, stack_model_predictions
 
@@ -76,6 +77,8 @@ class ImageNetXResult:
     correlation_pvalue: pd.DataFrame
     groups: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
+    inputs: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of every prediction file read, by path (hashed by the worker that read it)."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ class _Tally:
     """Additive per-chunk states of every criterion, concatenated over model chunks at the end."""
 
     models: list[str] = field(default_factory=list)
+    checksums: dict[str, str] = field(default_factory=dict)
     counts: dict[str, list[GroupCounts]] = field(default_factory=dict)
     gaps: list[np.ndarray] = field(default_factory=list)
     intervals: dict[str, list[BootstrapIntervals]] = field(default_factory=dict)
@@ -169,6 +173,7 @@ class _Tally:
     def absorb(self, other: _Tally) -> None:
         """Append another tally's models (in order) to this one."""
         self.models.extend(other.models)
+        self.checksums.update(other.checksums)
         self.gaps.extend(other.gaps)
         for name, parts in other.counts.items():
             self.counts[name].extend(parts)
@@ -264,7 +269,7 @@ def analyze_files(
                 f"a model is already named '{HUMAN}'; rename it or drop --human", path=roster.owners[HUMAN]
             )
         _score_chunk(human_predictions(table, bool(tally.gaps)), table, plan, config, tally)
-    return _finish(table, plan, tally, config, groups, statistics)
+    return replace(_finish(table, plan, tally, config, groups, statistics), inputs=tally.checksums)
 
 
 def guided_shards(paths: Sequence[Path], workers: int) -> list[tuple[Path, ...]]:
@@ -291,6 +296,7 @@ def _score_shard(shard: tuple[Path, ...]) -> _Tally:
         results.append(result)
     plan, config = _SHARED["plan"], _SHARED["config"]
     tally = _Tally.empty(plan.criteria)
+    tally.checksums.update((str(path), file_checksum(path)) for path in shard)  # for the run record, in parallel
     _score_chunk(stack_model_predictions(results, universe), _SHARED["table"], plan, config, tally)
     return tally
 

@@ -62,7 +62,7 @@ def run_imagenetx(
         write_imagenetx_report(
             result, staging, extra_sections=extra_sections, svg=svg, workers=workers, meanwhile=tables
         )
-        write_run_record(staging, "fovkit imagenetx", config, [*paths, *extras])
+        write_run_record(staging, "fovkit imagenetx", config, extras, checksums=result.inputs)
     return ImageNetXRun(result, Path(out), Path(out) / "report.html")
 
 
