@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -225,6 +225,7 @@ def analyze_files(
     file_names: Path | None = None,
     workers: int | None = None,
     progress: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> ImageNetXResult:
     """Read and score prediction files (one model each) in worker processes, then derive the paper's tables.
 
@@ -239,6 +240,7 @@ def analyze_files(
         file_names: Row order for NPY/NPZ logits files that carry none.
         workers: Worker processes (default: one per core).
         progress: Show a progress bar.
+        meanwhile: Work for this process while the workers score (e.g. importing what comes next).
 
     """
     keep_freed_memory()
@@ -255,6 +257,8 @@ def analyze_files(
     tally, roster = _Tally.empty(plan.criteria), ModelRoster()
     try:
         scored = map_ordered(_score_shard, shards, workers, "Scoring models", weight=len, progress=progress)
+        if meanwhile is not None:
+            meanwhile()
         for shard, part in zip(shards, scored, strict=True):
             for model, path in zip(part.models, shard, strict=True):
                 roster.add(model, path, bool(part.gaps))

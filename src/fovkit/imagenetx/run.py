@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -16,11 +18,15 @@ from fovkit.imagenetx.analysis import ImageNetXResult, analyze_files
 from fovkit.imagenetx.annotations import load_factor_table
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.imagenetx.outputs import write_tables
-from fovkit.report import write_imagenetx_report
-from fovkit.report.html import Section
 from fovkit.runs import atomic_output_dir, write_run_record
 from fovkit.tables.prediction_files import expand_prediction_paths
 from fovkit.tables.sniff import open_csv, unreadable
+
+if TYPE_CHECKING:
+    from fovkit.report.html import Section
+
+REPORT_MODULE = "fovkit.report.imagenetx"
+"""Imported while the analysis workers run (matplotlib takes ~0.3 s to load, and the workers do not need it)."""
 
 GROUP_COLUMNS = ("model", "group")
 
@@ -57,9 +63,11 @@ def run_imagenetx(
     table = load_factor_table(config.which_factor, config.partition, config.keep_prototypes)
     extras = [*([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
     with atomic_output_dir(out, overwrite, inputs=[*predictions, *extras]) as staging:
-        result = analyze_files(table, paths, config, groups, file_names, workers, progress=progress)
+        load_report = partial(importlib.import_module, REPORT_MODULE)
+        result = analyze_files(table, paths, config, groups, file_names, workers, progress, meanwhile=load_report)
         tables = partial(write_tables, result, staging)  # written while the report's workers draw the plots
-        write_imagenetx_report(
+        report = importlib.import_module(REPORT_MODULE)
+        report.write_imagenetx_report(
             result, staging, extra_sections=extra_sections, svg=svg, workers=workers, meanwhile=tables
         )
         write_run_record(staging, "fovkit imagenetx", config, extras, checksums=result.inputs)
