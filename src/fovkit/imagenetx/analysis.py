@@ -226,6 +226,7 @@ def analyze_files(
     workers: int | None = None,
     progress: bool = False,
     meanwhile: Callable[[], object] | None = None,
+    checksums: bool = False,
 ) -> ImageNetXResult:
     """Read and score prediction files (one model each) in worker processes, then derive the paper's tables.
 
@@ -241,6 +242,7 @@ def analyze_files(
         workers: Worker processes (default: one per core).
         progress: Show a progress bar.
         meanwhile: Work for this process while the workers score (e.g. importing what comes next).
+        checksums: Also hash every file as it is read (`ImageNetXResult.inputs`, for a run record).
 
     """
     keep_freed_memory()
@@ -253,6 +255,7 @@ def analyze_files(
         config=config,
         universe=universe,
         reader=PredictionFileReader.for_universe(universe, NUM_CLASSES, file_names),
+        checksums=checksums,
     )
     tally, roster = _Tally.empty(plan.criteria), ModelRoster()
     try:
@@ -300,7 +303,8 @@ def _score_shard(shard: tuple[Path, ...]) -> _Tally:
         results.append(result)
     plan, config = _SHARED["plan"], _SHARED["config"]
     tally = _Tally.empty(plan.criteria)
-    tally.checksums.update((str(path), file_checksum(path)) for path in shard)  # for the run record, in parallel
+    if _SHARED["checksums"]:  # for the run record: hashed here, in parallel, rather than afterwards in the parent
+        tally.checksums.update((str(path), file_checksum(path)) for path in shard)
     _score_chunk(stack_model_predictions(results, universe), _SHARED["table"], plan, config, tally)
     return tally
 

@@ -64,7 +64,9 @@ def run_imagenetx(
     extras = [*([groups_csv] if groups_csv else []), *([file_names] if file_names else [])]
     with atomic_output_dir(out, overwrite, inputs=[*predictions, *extras]) as staging:
         load_report = partial(importlib.import_module, REPORT_MODULE)
-        result = analyze_files(table, paths, config, groups, file_names, workers, progress, meanwhile=load_report)
+        result = analyze_files(
+            table, paths, config, groups, file_names, workers, progress, meanwhile=load_report, checksums=True
+        )
         tables = partial(write_tables, result, staging)  # written while the report's workers draw the plots
         report = importlib.import_module(REPORT_MODULE)
         report.write_imagenetx_report(
