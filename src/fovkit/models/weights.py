@@ -16,6 +16,7 @@ from torch import nn
 from fovkit.errors import InputError, preview
 from fovkit.models.base import ModelCard, Preprocessing
 from fovkit.runs import atomic_file
+from fovkit.seeding import derive_seed
 
 SAFETENSORS_SUFFIX = ".safetensors"
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
@@ -23,9 +24,12 @@ TORCH_SUFFIXES = (".pt", ".pth", ".bin")
 
 @contextlib.contextmanager
 def seeded(seed: int) -> Iterator[None]:
-    """Run the block with torch's CPU generator seeded by `seed`, leaving the global RNG state as it was."""
+    """Run the block with torch's CPU generator on the `fovkit.seeding` stream for model weights under `seed`.
+
+    The global random state is left as it was.
+    """
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.manual_seed(derive_seed(seed, "models", "init"))
         yield
 
 

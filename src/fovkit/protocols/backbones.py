@@ -31,7 +31,7 @@ from fovkit.render.store import RenderedDataset
 from fovkit.seeding import derive_seed
 
 WEIGHTS = "backbone.safetensors"
-RECIPE = 3
+RECIPE = 4
 """Bumped when the pretraining code changes what it trains, so stale cached weights are not reused."""
 
 
