@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from imagenetx_vs_reference import prepare, warm_page_cache
+from imagenetx_vs_reference import add_shared_arguments, prepare, warm_page_cache
 
 REFERENCE = """
 import sys
@@ -66,17 +66,8 @@ def summarise(runs: list[dict]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=200)
-    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/fovkit-bench"))
     parser.add_argument("--fovkit", type=Path, default=Path(sys.executable).parent / "fovkit", help="fovkit's CLI")
-    parser.add_argument("--reference-python", default=sys.executable, help="interpreter with imagenet-x installed")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per tool; the median and best are reported")
-    parser.add_argument(
-        "--pause",
-        type=float,
-        default=5.0,
-        help="seconds of quiet before each run, so neither tool starts while the kernel still reclaims the other's "
-        "memory (the reference frees ~6 GiB on exit)",
-    )
+    add_shared_arguments(parser)
     args = parser.parse_args()
 
     folder = prepare(args.data_dir, args.models)

@@ -93,13 +93,13 @@ def measure(script: str, folder: Path, python: str, pause: float = 0.0) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=int, nargs="+", default=[200, 2200])
-    parser.add_argument("--reference-max", type=int, default=200, help="largest size the reference is run on")
+def add_shared_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options both ImageNet-X benchmarks take: data folder, reference interpreter, repeats and pauses."""
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/fovkit-bench"))
     parser.add_argument("--reference-python", default=sys.executable, help="interpreter with imagenet-x installed")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per tool and size; the median is reported")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per tool and size; the median and best are reported"
+    )
     parser.add_argument(
         "--pause",
         type=float,
@@ -107,6 +107,13 @@ def main() -> None:
         help="seconds of quiet before each run, so neither tool starts while the kernel still reclaims the other's "
         "memory (the reference frees ~6 GiB on exit)",
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, nargs="+", default=[200, 2200])
+    parser.add_argument("--reference-max", type=int, default=200, help="largest size the reference is run on")
+    add_shared_arguments(parser)
     args = parser.parse_args()
 
     rows = []

@@ -6,7 +6,6 @@ words; what depends on the user's folders (mesh and background files) is checked
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fovkit.errors import InputError
+from fovkit.registry import close_matches
 from fovkit.seeding import check_seed
 
 BACKGROUND_TYPES = ("sky", "water", "city", "home", "grass")
@@ -232,7 +232,7 @@ class RenderConfig(BaseModel):
             registered = list_classes()
             unknown = [name for name in unknown if name not in registered]
             if unknown:
-                close = difflib.get_close_matches(unknown[0], registered, n=3, cutoff=0.5)
+                close = close_matches(unknown[0], registered, limit=3)
                 hint = f"; did you mean {close}?" if close else ""
                 raise ValueError(
                     f"classes: unknown class {unknown[0]!r}{hint} (unknown: {unknown}); the catalog's classes are "

@@ -7,11 +7,11 @@ ones must exist there, an integer takes the first n sorted folders. Without it t
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
 from fovkit.errors import InputError, preview
+from fovkit.registry import close_matches
 from fovkit.render.config import BACKGROUND_TYPES, CATALOG_CLASSES, RenderConfig
 
 MESH_SUFFIXES = (".obj", ".ply", ".glb", ".stl")
@@ -133,7 +133,7 @@ def _folder_names(classes: list[str] | int, folders: dict[str, list[Path]], root
         return available[:classes]
     unknown = [name for name in classes if name not in folders]
     if unknown:
-        close = difflib.get_close_matches(unknown[0], available, n=3, cutoff=0.5)
+        close = close_matches(unknown[0], available, limit=3)
         hint = f"did you mean {close}? " if close else ""
         raise InputError(
             f"classes {preview(unknown)} are not class folders of the assets folder {root}; {hint}"
