@@ -29,7 +29,7 @@ def test_demo_writes_everything_under_out_and_reruns_only_with_overwrite(tiny_de
     result = runner.invoke(app, ["demo", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     assert "Gap table" in result.output and "held-out objects" in result.output
-    assert re.search(r"-?\d+\.\d \[-?\d+\.\d, -?\d+\.\d\] n=\d+", result.output)  # a gap with interval and n
+    assert re.search(r"pose gap, n=\d+ .* -?\d+\.\d \[-?\d+\.\d, -?\d+\.\d\]", result.output)  # gap, interval, n
     assert "Experiment 5.2" in result.output and "|" not in result.output  # tables, not Markdown
     assert sorted(path.name for path in tmp_path.iterdir()) == ["demo"]  # nothing beside it
     assert (out / "dataset" / "manifest.json").is_file()

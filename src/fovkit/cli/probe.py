@@ -94,22 +94,32 @@ def print_gap_table(run: ProbeRun) -> None:
         table.add_column(f"{backbone}\n{protocol}", justify="right")
     for column in result.gaps.columns:
         cells = [_gap_cell(result.gaps, intervals, key, column) for key in result.gaps.index]
-        table.add_row(column.replace("_", " "), *cells)
+        table.add_row(_row_label(intervals, column), *cells)
     console.print(table)
     console.print(f"Report: {run.report.resolve()}", soft_wrap=True)
 
 
+def _group(column: str) -> str:
+    """The evaluation group a gap-table column reports on (`held_out_accuracy` is the canonical group's)."""
+    return {"held_out_accuracy": "canonical"}.get(column, column.removesuffix("_gap"))
+
+
+def _row_label(intervals: pd.DataFrame, column: str) -> str:
+    """`pose gap, n=1000`: the column's name and the images its group holds (the same for every model)."""
+    label = column.replace("_", " ")
+    sizes = intervals.loc[intervals.index.get_level_values("group") == _group(column), "n"].unique()
+    return f"{label}, n={int(sizes[0])}" if len(sizes) == 1 else label
+
+
 def _gap_cell(gaps: pd.DataFrame, intervals: pd.DataFrame, key: tuple[str, str], column: str) -> str:
-    """`-13.9 [-17.9, -9.6] n=1000` for a gap, the plain value for accuracies, `-` when missing."""
+    """`-13.9 [-17.9, -9.6]` for a gap or the held-out accuracy, the plain value otherwise, `-` when missing."""
     import pandas as pd
 
     value = gaps.loc[key, column]
     if pd.isna(value):
         return "-"
-    group = {"held_out_accuracy": "canonical"}.get(column, column.removesuffix("_gap"))
-    if column == "train_accuracy" or (*key, group) not in intervals.index:
+    if column == "train_accuracy" or (*key, _group(column)) not in intervals.index:
         return f"{value:.1f}"
-    row = intervals.loc[(*key, group)]
+    row = intervals.loc[(*key, _group(column))]
     low, high = ("accuracy_low", "accuracy_high") if column == "held_out_accuracy" else ("gap_low", "gap_high")
-    bounds = "" if pd.isna(row[low]) else f" [{row[low]:.1f}, {row[high]:.1f}]"
-    return f"{value:.1f}{bounds} n={int(row['n'])}"
+    return f"{value:.1f}" if pd.isna(row[low]) else f"{value:.1f} [{row[low]:.1f}, {row[high]:.1f}]"
