@@ -171,6 +171,8 @@ CTRL_C_DURING_MAP = """
 import os, signal, sys, time
 from fovkit.engine import map_ordered
 
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (pytest-xdist workers ignore SIGINT)
+
 def slow(task):
     time.sleep(0.3)
     return task
