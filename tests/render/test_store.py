@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from rich.progress import TimeRemainingColumn
 from typer.testing import CliRunner
 
 from fovkit.cli.main import app
@@ -21,7 +20,6 @@ from fovkit.render.store import (
     RenderedDataset,
     ShardImageDataset,
     export_imagefolder,
-    export_progress,
     export_webdataset,
 )
 
@@ -206,12 +204,6 @@ def test_select_refuses_unknown_designs_and_splits(dataset: RenderedDataset):
         dataset.select(design="paired")
     with pytest.raises(InputError, match=r"unknown split 'test'; the splits are \['train', 'held_out'\]"):
         dataset.select(split="test")
-
-
-def test_export_progress_shows_the_time_remaining():
-    bar = export_progress(True)
-    assert any(isinstance(column, TimeRemainingColumn) for column in bar.columns)
-    assert export_progress(False).disable
 
 
 def test_export_command_refuses_misspelt_selections_and_non_empty_folders(dataset: RenderedDataset, tmp_path: Path):

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from fovkit.cache import cache_dir, load_verified, npy_bytes, store_verified
 from fovkit.models.base import Backbone
+from fovkit.progress import progress_bar
 from fovkit.render.store import RenderedDataset
 
 
@@ -70,7 +70,7 @@ def extract_features(
     missing = [name for name in shards if stored[name] is None]
     todo = int(samples["shard"].isin(missing).sum())
     backbone = backbone.to(device).eval()
-    with progress_bar(progress and todo > 0) as bar:
+    with progress_bar(progress and todo > 0, transient=True) as bar:
         task = bar.add_task(f"features {backbone.card.id}", total=todo)
         for name in missing:
             rows = samples[samples["shard"] == name]
@@ -79,12 +79,6 @@ def extract_features(
             store_verified(folder / _file(name), npy_bytes(stored[name]))
     features = np.concatenate([stored[name] for name in shards])
     return FeatureSet(pd.Index(samples["sample_id"]), features, folder)
-
-
-def progress_bar(enabled: bool) -> Progress:
-    """A progress bar with counts, elapsed time and an estimate of the time left (hidden when not `enabled`)."""
-    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
-    return Progress(*columns, disable=not enabled, transient=True)
 
 
 def _embed(

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 from PIL import Image
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from fovkit.errors import InputError, preview
+from fovkit.progress import progress_bar
 from fovkit.render.config import RenderConfig
 from fovkit.render.dataset import MANIFEST, parse_shard, read_manifest, verified_bytes
 from fovkit.runs import atomic_output_dir, write_run_record
@@ -256,22 +256,11 @@ def _export(
     """Check the rows, then `write` them into a staging folder with a progress bar; rename it to `out` when done."""
     _check_rows(dataset, rows, selection or {})
     with atomic_output_dir(out, overwrite=overwrite, inputs=[dataset.folder]) as staging:
-        with export_progress(progress) as bar:
+        with progress_bar(progress) as bar:
             task = bar.add_task(f"Exporting ({layout})", total=len(rows))
             write(staging, lambda count: bar.advance(task, count))
         settings = {"format": layout, "dataset": str(dataset.folder), "images": len(rows), "selection": selection}
         write_run_record(staging, EXPORT_COMMAND, settings, inputs=[dataset.folder / MANIFEST])
-
-
-def export_progress(enabled: bool) -> Progress:
-    """A progress bar with the count and the estimated time remaining (hidden when not `enabled`)."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        disable=not enabled,
-    )
 
 
 def _check_rows(dataset: RenderedDataset, rows: pd.DataFrame, selection: dict) -> None:
