@@ -25,7 +25,7 @@ CSV = "file_name,predicted_class\na.JPEG,1\n"
         (b"PK\x03\x04\x14\x00\x06\x00", "ZIP archive (an Excel workbook?)"),
         (b"PAR1\x15\x04", "Parquet"),
         (b"\x93NUMPY\x01\x00", ".npy"),
-        (gzip.compress(CSV.encode()), "gzip-compressed"),
+        (gzip.compress(CSV.encode(), mtime=0), "gzip-compressed"),
         (b"file_name,predicted_class\n\x1b[31m\x00\x01", "binary, not text (a NUL byte at offset 31)"),
     ],
 )
@@ -40,7 +40,7 @@ def test_text_is_no_problem(content: bytes):
 
 def test_open_csv_reads_gzip_content_whatever_the_name(tmp_path: Path):
     path = tmp_path / "model.csv"
-    path.write_bytes(gzip.compress(CSV.encode()))
+    path.write_bytes(gzip.compress(CSV.encode(), mtime=0))
     with open_csv(path) as stream:
         assert pa_csv.read_csv(stream).column("file_name").to_pylist() == ["a.JPEG"]
 
