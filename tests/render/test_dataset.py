@@ -176,15 +176,9 @@ def render(config: RenderConfig, out: Path, overwrite: bool = False) -> Rendered
     return run_render(config, out, workers=1, progress=False, overwrite=overwrite).dataset
 
 
-def flip_bytes(path: Path, count: int = 8) -> None:
-    """Flip `count` bytes in the middle of a file, as a bad disk or a stray write would."""
-    data = bytearray(path.read_bytes())
-    middle = len(data) // 2
-    data[middle : middle + count] = bytes(byte ^ 0xFF for byte in data[middle : middle + count])
-    path.write_bytes(bytes(data))
-
-
-def test_resume_refuses_a_flipped_shard_and_never_rewrites_the_manifest(micro: RenderConfig, tmp_path: Path):
+def test_resume_refuses_a_flipped_shard_and_never_rewrites_the_manifest(
+    flip_bytes, micro: RenderConfig, tmp_path: Path
+):
     out = tmp_path / "data"
     render(micro, out)
     manifest = (out / "manifest.json").read_bytes()
@@ -200,7 +194,9 @@ def test_resume_refuses_a_flipped_shard_and_never_rewrites_the_manifest(micro: R
     RenderedDataset.open(out, verify=True)
 
 
-def test_resume_checks_shards_against_their_records_before_the_manifest_exists(micro: RenderConfig, tmp_path: Path):
+def test_resume_checks_shards_against_their_records_before_the_manifest_exists(
+    flip_bytes, micro: RenderConfig, tmp_path: Path
+):
     out = tmp_path / "data"
     shards = render(micro, out).manifest["shards"]
     (out / "manifest.json").unlink()  # as a run killed before its end leaves the folder
@@ -355,7 +351,7 @@ def test_edited_meshes_and_backgrounds_refuse_the_resume(meshes: Path, photos: P
         render(config, out)  # restored: the resume goes on
 
 
-def test_a_dataset_rendered_before_run_records_resumes_verified(micro: RenderConfig, tmp_path: Path):
+def test_a_dataset_rendered_before_run_records_resumes_verified(flip_bytes, micro: RenderConfig, tmp_path: Path):
     out = tmp_path / "data"
     shards = render(micro, out).manifest["shards"]
     (out / "run.json").unlink()  # as fovkit wrote dataset folders before run records

@@ -128,14 +128,7 @@ def copy_of(dataset: RenderedDataset, folder: Path) -> Path:
     return folder
 
 
-def flip_bytes(path: Path, count: int = 8) -> None:
-    data = bytearray(path.read_bytes())
-    middle = len(data) // 2
-    data[middle : middle + count] = bytes(byte ^ 0xFF for byte in data[middle : middle + count])
-    path.write_bytes(bytes(data))
-
-
-def test_every_read_of_a_flipped_shard_is_refused(dataset: RenderedDataset, tmp_path: Path):
+def test_every_read_of_a_flipped_shard_is_refused(flip_bytes, dataset: RenderedDataset, tmp_path: Path):
     folder = copy_of(dataset, tmp_path / "copy")
     shard = folder / dataset.manifest["shards"][1]["name"]
     flip_bytes(shard)

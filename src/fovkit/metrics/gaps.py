@@ -78,8 +78,8 @@ def gap_table(
         sample count of every group (`n_<group>`); accuracies and gaps in percent.
 
     """
-    evaluated, order, combined = _evaluated(table, predictions, combined)
-    masks = gap_group_masks(evaluated, combined, designs)
+    evaluated, order, kept = _evaluated(table, predictions)
+    masks = gap_group_masks(evaluated, None if combined is None else np.asarray(combined)[kept], designs)
     keys = ["<all>"] if by is None else sorted(evaluated.frame[by].unique().tolist())
     key_of_row = np.zeros(len(evaluated), dtype=np.int64)
     if by is not None:
@@ -156,11 +156,10 @@ def gap_intervals(
     clusters = np.asarray(clusters)
     if len(clusters) != len(table):
         raise InputError(f"clusters has {len(clusters)} entries for a table of {len(table)} rows", field="clusters")
-    rows = np.sort(table.sample_ids.get_indexer(predictions.sample_ids))
-    evaluated, order, combined = _evaluated(table, predictions, combined)
-    masks = gap_group_masks(evaluated, combined, designs)
+    evaluated, order, kept = _evaluated(table, predictions)
+    masks = gap_group_masks(evaluated, None if combined is None else np.asarray(combined)[kept], designs)
     groups = list(masks)
-    cluster_of_row, cluster_ids = pd.factorize(clusters[rows])
+    cluster_of_row, cluster_ids = pd.factorize(clusters[kept])
     n_clusters = len(cluster_ids)
     samples, cells = _pairs(masks, cluster_of_row, len(groups))
     membership = group_membership(samples, cells, len(evaluated), n_clusters * len(groups))
@@ -209,17 +208,15 @@ def gap_intervals(
     return pd.concat(parts, ignore_index=True)
 
 
-def _evaluated(
-    table: FactorTable, predictions: Predictions, combined: np.ndarray | None
-) -> tuple[FactorTable, np.ndarray, np.ndarray | None]:
-    """The predicted rows of `table`, the row of each predicted sample in them, and `combined` restricted to them."""
+def _evaluated(table: FactorTable, predictions: Predictions) -> tuple[FactorTable, np.ndarray, np.ndarray]:
+    """The predicted rows of `table`, the row of each predicted sample in them, and their (sorted) rows in `table`."""
     rows = table.sample_ids.get_indexer(predictions.sample_ids)
     if (rows < 0).any():
         unknown = predictions.sample_ids[rows < 0].tolist()
         raise InputError(f"predictions for samples not in the factor table: {preview(unknown)}", field="sample_id")
+    kept = np.sort(rows)
     evaluated = table.subset(np.isin(np.arange(len(table)), rows))
-    order = evaluated.sample_ids.get_indexer(predictions.sample_ids)
-    return evaluated, order, None if combined is None else np.asarray(combined)[np.sort(rows)]
+    return evaluated, evaluated.sample_ids.get_indexer(predictions.sample_ids), kept
 
 
 def _correct(evaluated: FactorTable, order: np.ndarray, predictions: Predictions) -> np.ndarray:
