@@ -38,7 +38,8 @@ FOVKIT = """
 import json, resource, sys, time
 import pandas as pd
 from fovkit.engine import default_workers
-from fovkit.imagenetx.analysis import SHARD_SIZE, analyze_files
+from fovkit.analysis.engine import SHARD_SIZE
+from fovkit.imagenetx.analysis import analyze_files
 from fovkit.imagenetx.annotations import load_factor_table
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.tables.prediction_files import expand_prediction_paths

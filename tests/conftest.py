@@ -25,8 +25,8 @@ import pytest  # noqa: E402
 
 from fovkit.imagenetx.annotations import load_factor_table, sample_universe  # noqa: E402
 from fovkit.imagenetx.synthetic import write_synthetic_predictions  # noqa: E402
+from fovkit.jobs.render import run_render  # noqa: E402
 from fovkit.render.config import RenderConfig  # noqa: E402
-from fovkit.render.job import run_render  # noqa: E402
 from fovkit.render.store import RenderedDataset  # noqa: E402
 from fovkit.tables import FactorTable  # noqa: E402
 from fovkit.tables.alignment import SampleUniverse  # noqa: E402
@@ -74,4 +74,43 @@ def prediction_frame(prediction_dir: Path) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory: pytest.TempPathFactory) -> RenderedDataset:
     """TINY_STUDY rendered once per test session (a few seconds)."""
-    return run_render(TINY_STUDY, tmp_path_factory.mktemp("tiny-study") / "data", workers=1, progress=False).dataset
+    folder = tmp_path_factory.mktemp("tiny-study") / "data"
+    return run_render(TINY_STUDY, folder, workers=1, progress=False, report=None).dataset
+
+
+class RefusingEncoder:
+    """A sentence encoder that fails the test if the top-factor selection asks it for an embedding."""
+
+    def encode(self, sentences: list[str]) -> object:
+        raise AssertionError(f"the model was called for {sentences[:3]}")
+
+
+class FailingEncoder:
+    """A sentence encoder that crashes, as a model might in the middle of a run."""
+
+    def encode(self, sentences: list[str]) -> object:
+        raise RuntimeError("encoder crashed")
+
+
+@pytest.fixture
+def refusing_encoder() -> RefusingEncoder:
+    return RefusingEncoder()
+
+
+@pytest.fixture
+def failing_encoder() -> FailingEncoder:
+    return FailingEncoder()
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The offline sentence model."""
+    from fovkit.text import load_sentence_encoder
+
+    return load_sentence_encoder()
+
+
+@pytest.fixture(scope="session")
+def val_multi() -> pd.DataFrame:
+    """Every ImageNet-X val annotation with all its factors, prototypes kept."""
+    return load_factor_table("multi", "val", keep_prototypes=True).frame

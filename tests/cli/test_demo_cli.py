@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from fovkit.cli.main import app
+from fovkit.jobs import demo
 from fovkit.models import load_backbone
-from fovkit.protocols import backbones, jobs
+from fovkit.protocols import backbones
 
 runner = CliRunner()
 
@@ -19,8 +20,8 @@ runner = CliRunner()
 @pytest.fixture
 def tiny_demo(tiny_dataset, monkeypatch):
     """The demo's wiring on the tiny study config, one seed, and a random backbone in place of the pretrained one."""
-    monkeypatch.setattr(jobs, "load_render_config", lambda name: tiny_dataset.config)
-    monkeypatch.setattr(jobs, "DEMO_SEEDS", (0,))
+    monkeypatch.setattr(demo, "load_render_config", lambda name: tiny_dataset.config)
+    monkeypatch.setattr(demo, "DEMO_SEEDS", (0,))
     monkeypatch.setattr(backbones, "default_backbone", lambda progress=True: load_backbone("fovkit:resnet_small"))
 
 
@@ -34,10 +35,16 @@ def test_demo_writes_everything_under_out_and_reruns_only_with_overwrite(tiny_de
     assert sorted(path.name for path in tmp_path.iterdir()) == ["demo"]  # nothing beside it
     assert (out / "dataset" / "manifest.json").is_file()
     assert (out / "gaps" / "gap_table.csv").is_file() and (out / "gaps" / "gap_intervals.csv").is_file()
-    assert "contact sheet" in (out / "gaps" / "report.html").read_text()
+    assert "contact sheet" in (out / "dataset" / "report.html").read_text()
     assert (out / "instances" / "runs.csv").is_file()
+    for run in ("gaps", "instances"):
+        assert json.loads((out / run / "run.json").read_text())["kind"] in ("probe", "experiment")
     record = json.loads((out / "run.json").read_text())
-    assert record["command"] == "fovkit demo" and record["complete"] is True
+    assert record["command"] == "fovkit demo" and record["complete"] is True and record["kind"] == "demo"
+    assert record["runs"] == ["dataset", "gaps", "instances"]
+    page = (out / "report.html").read_text()  # the three runs on one page
+    assert all(f'href="#run-{run}"' in page for run in record["runs"])
+    assert f"Report: {(out / 'report.html').resolve()}" in result.output.replace("\n", "")
     shards = {path: path.stat().st_mtime_ns for path in (out / "dataset").glob("*.parquet")}
 
     again = runner.invoke(app, ["demo", "--out", str(out), "--quiet"])

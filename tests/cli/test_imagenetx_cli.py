@@ -68,6 +68,10 @@ def test_report_and_run_record(run_dir: Path, prediction_dir: Path):
     assert record["config"]["bootstrap"] == 20
     assert str(prediction_dir / "model_0000.csv") in record["inputs"]
     assert "numpy" in record["versions"]
+    assert record["kind"] == "analysis" and record["seeds"] == {"bootstrap": 0} and record["device"] == "cpu"
+    described = json.loads((run_dir / "analysis.json").read_text())
+    assert described["factors"] == list(FACTORS) and described["hierarchy"] == "metaclass"
+    assert all((run_dir / table).is_file() for table in described["tables"])
     group_tests = pd.read_csv(run_dir / "group_tests.csv", index_col="factor")
     assert list(group_tests.index) == list(FACTORS)
 
@@ -181,3 +185,30 @@ def test_svg_on_request(prediction_dir: Path, tmp_path: Path):
     assert result.exit_code == 0, result.output
     pngs = sorted(path.stem for path in (out / "plots").glob("*.png"))
     assert pngs and sorted(path.stem for path in (out / "plots").glob("*.svg")) == pngs
+
+
+def test_shift_scores_give_the_figure_19_correlations(prediction_dir: Path, tmp_path: Path):
+    scores = tmp_path / "shifts.csv"
+    scores.write_text(
+        "model,shift,score\n"
+        + "".join(f"model_000{index},imagenet-r,{value}\n" for index, value in enumerate((0.3, 0.5, 0.4)))
+        + "".join(f"model_000{index},imagenet-sketch,{value}\n" for index, value in enumerate((0.2, 0.1, 0.3)))
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["imagenetx", str(prediction_dir), "--out", str(out), "--shift-scores", str(scores), "--bootstrap", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    correlation = pd.read_csv(out / "shift_correlation.csv")
+    assert list(correlation.columns) == ["shift", "factor", "pearson_r", "p_value", "n_models"]
+    assert len(correlation) == 2 * len(FACTORS) and (correlation["n_models"] == 3).all()
+    record = json.loads((out / "run.json").read_text())
+    assert any("shifts.csv" in path for path in record["inputs"])
+
+
+def test_every_imagenetx_run_has_the_factor_distribution_and_active_factors(run_dir: Path, val_table):
+    distribution = pd.read_csv(run_dir / "factor_distribution.csv")
+    assert set(distribution["partition"]) == {"train", "val"} and set(distribution["counting"]) == {"all", "top"}
+    active = pd.read_csv(run_dir / "active_factors.csv")
+    assert active["images"].sum() == len(val_table)
+    assert active["share"].sum() == pytest.approx(1)

@@ -39,7 +39,17 @@ def imported_by(*arguments: str) -> set[str]:
     return {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
 
 
-@pytest.mark.parametrize("arguments", [["--help"], ["render", "--help"], ["imagenetx", "--help"], ["--version"]])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--help"],
+        ["render", "--help"],
+        ["imagenetx", "--help"],
+        ["analyze", "--help"],
+        ["report", "--help"],
+        ["--version"],
+    ],
+)
 def test_start_up_imports_no_heavy_module(arguments: list[str]):
     modules = imported_by(*arguments)
     assert "fovkit.cli.options" in modules  # the measurement saw the command line being imported
@@ -50,6 +60,7 @@ def test_command_modules_import_nothing_heavy():
     code = (
         "import sys\n"
         "import fovkit.cli.main, fovkit.cli.imagenetx, fovkit.cli.probe, fovkit.cli.experiment, fovkit.cli.topfactor\n"
+        "import fovkit.cli.report, fovkit.cli.demo, fovkit.cli.analyze\n"
         f"print(sorted(name for name in {HEAVY!r} if name in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -146,14 +157,14 @@ def test_debug_mode_reraises(monkeypatch):
 
 
 def test_ctrl_c_in_probe_says_to_resume_and_in_imagenetx_that_nothing_was_written(monkeypatch, tmp_path: Path):
-    from fovkit.imagenetx import run as imagenetx_run
-    from fovkit.protocols import jobs
+    from fovkit.jobs import imagenetx as imagenetx_job
+    from fovkit.jobs import probe as probe_job
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(jobs, "run_probe", interrupted)
-    monkeypatch.setattr(imagenetx_run, "run_imagenetx", interrupted)
+    monkeypatch.setattr(probe_job, "run_probe", interrupted)
+    monkeypatch.setattr(imagenetx_job, "run_imagenetx", interrupted)
     probe = runner.invoke(app, ["probe", str(tmp_path), "--out", str(tmp_path / "out")])
     assert probe.exit_code == 130 and "run the same command again to resume" in probe.output
     analysis = runner.invoke(app, ["imagenetx", "--human", "--out", str(tmp_path / "out")])
@@ -161,12 +172,12 @@ def test_ctrl_c_in_probe_says_to_resume_and_in_imagenetx_that_nothing_was_writte
 
 
 def test_a_disk_error_deep_in_a_command_is_one_line(monkeypatch, tmp_path: Path):
-    from fovkit.imagenetx import run as imagenetx_run
+    from fovkit.jobs import imagenetx as imagenetx_job
 
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out" / "summary.csv"))
 
-    monkeypatch.setattr(imagenetx_run, "run_imagenetx", full_disk)
+    monkeypatch.setattr(imagenetx_job, "run_imagenetx", full_disk)
     result = runner.invoke(app, ["imagenetx", "--human", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert f"error: {tmp_path / 'out' / 'summary.csv'}: No space left on device" in result.output
@@ -174,11 +185,11 @@ def test_a_disk_error_deep_in_a_command_is_one_line(monkeypatch, tmp_path: Path)
 
 
 def test_ctrl_c_in_render_run_says_to_resume(monkeypatch, tmp_path: Path):
-    from fovkit.render import job
+    from fovkit.jobs import render as render_job
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(job, "run_render", interrupted)
+    monkeypatch.setattr(render_job, "run_render", interrupted)
     result = runner.invoke(app, ["render", "run", "small", "--out", str(tmp_path / "data")])
     assert result.exit_code == 130 and "run the same command again to resume" in result.output

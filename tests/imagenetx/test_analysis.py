@@ -12,7 +12,7 @@ from fovkit.errors import InputError
 from fovkit.imagenetx.analysis import analyze, analyze_files, human_predictions
 from fovkit.imagenetx.annotations import FACTORS, NUM_CLASSES, annotation_dir, load_factor_table, sample_universe
 from fovkit.imagenetx.config import ImageNetXConfig
-from fovkit.imagenetx.run import load_groups
+from fovkit.jobs.inputs import load_groups
 from fovkit.tables import Predictions
 from fovkit.tables.prediction_files import expand_prediction_paths, load_prediction_files
 
@@ -42,7 +42,7 @@ def test_streamed_chunks_equal_whole_matrix(val_table, predictions: Predictions)
     whole = analyze(val_table, predictions, NO_BOOTSTRAP)
     streamed = analyze(val_table, predictions.chunks(1), NO_BOOTSTRAP)
     for criterion in whole.criteria:
-        for name in ("factor_accuracies", "error_ratios", "metaclass_accuracies", "prevalence_shift", "calibration"):
+        for name in ("factor_accuracies", "error_ratios", "hierarchy_accuracies", "prevalence_shift", "calibration"):
             expected, actual = getattr(whole.criteria[criterion], name), getattr(streamed.criteria[criterion], name)
             if expected is not None:
                 pd.testing.assert_frame_equal(actual, expected)
@@ -60,9 +60,9 @@ def test_bootstrap_is_reproducible_and_brackets_estimates(val_table, predictions
 
 def test_metaclass_error_ratio_uses_the_metaclass_accuracy(val_table, predictions: Predictions):
     tables = analyze(val_table, predictions, NO_BOOTSTRAP).criteria["class"]
-    accuracy = tables.metaclass_accuracies
+    accuracy = tables.hierarchy_accuracies
     expected = (1 - accuracy[list(FACTORS)]).div(1 - accuracy["average"], axis=0)
-    pd.testing.assert_frame_equal(tables.metaclass_error_ratios, expected)
+    pd.testing.assert_frame_equal(tables.hierarchy_error_ratios, expected)
 
 
 def test_train_partition_has_no_real_criterion():
@@ -108,9 +108,9 @@ def test_group_tests_flag_a_factor_that_really_differs(val_table, predictions: P
 
 def test_metaclass_counts_add_up_to_the_factor_counts(val_table, predictions: Predictions):
     result = analyze(val_table, predictions, NO_BOOTSTRAP)
-    counts = result.criteria["class"].metaclass_counts
+    counts = result.criteria["class"].hierarchy_counts
     np.testing.assert_array_equal(counts.sum(axis=0).to_numpy(), val_table.varies(FACTORS).sum(axis=0))
-    real_counts = result.criteria["real"].metaclass_counts
+    real_counts = result.criteria["real"].hierarchy_counts
     assert (real_counts <= counts).all().all() and real_counts.to_numpy().sum() < counts.to_numpy().sum()
 
 
@@ -123,7 +123,7 @@ def test_files_in_workers_equal_the_in_memory_analysis(prediction_dir: Path, val
     in_memory = analyze(val_table, predictions, config)
     pd.testing.assert_frame_equal(from_files.summary, in_memory.summary)
     for criterion in in_memory.criteria:
-        for name in ("factor_accuracies", "error_ratios", "metaclass_error_ratios", "calibration", "intervals"):
+        for name in ("factor_accuracies", "error_ratios", "hierarchy_error_ratios", "calibration", "intervals"):
             expected = getattr(in_memory.criteria[criterion], name)
             if expected is not None:
                 pd.testing.assert_frame_equal(getattr(from_files.criteria[criterion], name), expected)
@@ -141,7 +141,7 @@ def test_files_named_human_clash_with_the_baseline(prediction_frame: pd.DataFram
 def test_guided_shards_cover_every_file_once_and_shrink_at_the_end():
     from pathlib import Path
 
-    from fovkit.imagenetx.analysis import SHARD_SIZE, guided_shards
+    from fovkit.analysis.engine import SHARD_SIZE, guided_shards
 
     paths = [Path(f"model_{number}.csv") for number in range(203)]
     shards = guided_shards(paths, workers=2)
@@ -192,7 +192,7 @@ def test_groups_csv_may_be_gzip_compressed(tmp_path: Path):
     path.write_bytes(gzip.compress(b"model,group\nresnet,cnn\nvit_b,vit\n"))
     groups = load_groups(path)
     assert groups.to_dict() == {"resnet": "cnn", "vit_b": "vit"}
-    assert groups.attrs["path"] == path
+    assert groups.attrs["path"] == str(path)
 
 
 @pytest.mark.parametrize(
@@ -228,3 +228,11 @@ def test_groups_csv_behind_a_link_loop_is_named(tmp_path: Path):
     with pytest.raises(InputError, match="is a symbolic link loop") as caught:
         load_groups(tmp_path / "a.csv")
     assert caught.value.path == tmp_path / "a.csv"
+
+
+def test_active_factors_count_every_annotated_factor_also_under_top_factor(val_table, predictions):
+    result = analyze(val_table, predictions, NO_BOOTSTRAP)
+    counts = result.active_factors.set_index("active")["images"]
+    assert counts.sum() == len(val_table)
+    assert counts.loc[1] < 0.5 * len(val_table)  # most images have several factors (paper, Figure 7)
+    assert counts.index.max() >= 5

@@ -70,7 +70,7 @@ def test_factor_accuracies_and_error_ratios_equal_reference(
     np.testing.assert_allclose(
         tables.error_ratios.sort_index().to_numpy(), error_ratio(expected).to_numpy(), rtol=0, atol=1e-9
     )
-    actual_meta = tables.metaclass_accuracies[columns].reindex(expected_meta.index)
+    actual_meta = tables.hierarchy_accuracies[columns].reindex(expected_meta.index)
     np.testing.assert_allclose(actual_meta.to_numpy(), expected_meta[columns].to_numpy(), rtol=0, atol=1e-9)
 
 

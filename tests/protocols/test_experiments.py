@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 
 from fovkit.errors import InputError
+from fovkit.jobs.experiment import run_experiment_job
 from fovkit.protocols.config import BackboneSpec, ExperimentConfig
 from fovkit.protocols.experiments import run_experiment, training_sets
-from fovkit.protocols.jobs import run_experiment_job
 
 RANDOM_CNN = (BackboneSpec(name="fovkit:resnet_small", weights="random"),)
 

@@ -6,9 +6,9 @@ import torch
 from torch import nn
 
 from fovkit.errors import InputError
+from fovkit.jobs.probe import run_probe
 from fovkit.models import Backbone, Preprocessing, from_module
 from fovkit.protocols.config import BackboneSpec, FinetuneConfig, ProbeConfig, ProtocolSettings
-from fovkit.protocols.jobs import run_probe
 from fovkit.protocols.probe import probe
 
 RANDOM_CNN = BackboneSpec(name="fovkit:resnet_small", weights="random")

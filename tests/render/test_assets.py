@@ -20,6 +20,7 @@ from fovkit.render.assets import (
     FolderCatalog,
     Part,
     ProceduralCatalog,
+    classes,
     get_class,
     instance_rng,
     list_classes,
@@ -146,7 +147,7 @@ def test_unknown_class_names_the_closest_matches_and_the_listing_call() -> None:
 
 
 def test_register_class_rejects_duplicates_and_bad_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(assets._CLASSES, "_entries", dict(assets._CLASSES._entries))
+    monkeypatch.setattr(classes._CLASSES, "_entries", dict(classes._CLASSES._entries))
 
     @register_class("test_cube")
     def _cube(rng: np.random.Generator) -> list[Part]:

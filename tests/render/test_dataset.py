@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from fovkit.errors import InputError
-from fovkit.render import dataset as dataset_module
+from fovkit.jobs.render import run_render
 from fovkit.render.config import RenderConfig
 from fovkit.render.dataset import render_dataset, shard_tasks
-from fovkit.render.job import run_render
 from fovkit.render.store import RenderedDataset
+from fovkit.store import writer
 
 TINY = RenderConfig(
     classes=["mug", "car"],
@@ -51,7 +51,7 @@ BACKGROUNDS = ("sky", "water", "city", "home", "grass")
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory):
-    return run_render(TINY, tmp_path_factory.mktemp("tiny") / "data", workers=2, progress=False)
+    return run_render(TINY, tmp_path_factory.mktemp("tiny") / "data", workers=2, progress=False, report=None)
 
 
 def test_manifest_counts_and_checksums(tiny_run):
@@ -127,14 +127,14 @@ def tiny_toml(folder: Path) -> Path:
 
 KILLED_AFTER_FIRST_SHARD = """
 import os, signal, sys
-import fovkit.render.dataset as dataset
-original, started = dataset.render_shard, []
+import fovkit.store.writer as writer
+original, started = writer.write_shard, []
 def render_then_die(*args, **kwargs):
     if started:  # the second shard starts: the process dies as under kill -9, with no clean-up
         os.kill(os.getpid(), signal.SIGKILL)
     started.append(1)
     return original(*args, **kwargs)
-dataset.render_shard = render_then_die
+writer.write_shard = render_then_die
 from fovkit.cli.main import app
 sys.argv = ["fovkit", *sys.argv[1:]]
 app()
@@ -173,7 +173,7 @@ def test_ray_engine_renders_identical_shards(tiny_run, tmp_path: Path):
 
 
 def render(config: RenderConfig, out: Path, overwrite: bool = False) -> RenderedDataset:
-    return run_render(config, out, workers=1, progress=False, overwrite=overwrite).dataset
+    return run_render(config, out, workers=1, progress=False, overwrite=overwrite, report=None).dataset
 
 
 def test_resume_refuses_a_flipped_shard_and_never_rewrites_the_manifest(
@@ -305,7 +305,7 @@ def test_unwritable_or_full_output_location_is_one_input_error(
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
         yield path
 
-    monkeypatch.setattr(dataset_module, "atomic_file", full_disk)
+    monkeypatch.setattr(writer, "atomic_file", full_disk)
     with pytest.raises(InputError, match="No space left on device"):
         render(micro, tmp_path / "data")
     assert not (tmp_path / "data").exists()  # nothing rendered: no folder that a corrected rerun would trip over
@@ -362,3 +362,18 @@ def test_a_dataset_rendered_before_run_records_resumes_verified(flip_bytes, micr
     (out / "single-00000.parquet").unlink()
     assert render(micro, out).manifest["shards"] == shards
     assert json.loads((out / "run.json").read_text())["command"] == "fovkit render run"
+
+
+def test_a_dataset_written_before_the_store_layer_reads_and_resumes(micro: RenderConfig, tmp_path: Path):
+    out = tmp_path / "data"
+    current = render(micro, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    for field in ("kind", "partition", "factors", "image"):  # what manifests held before the store layer
+        del manifest[field]
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    before = (out / "manifest.json").read_bytes()
+    old = RenderedDataset.open(out, verify=True)
+    assert old.manifest.kind == "render" and old.manifest.factors == current.manifest.factors
+    assert old.factor_table().varies().sum() == current.factor_table().varies().sum()
+    assert render(micro, out).manifest["shards"] == current.manifest["shards"]
+    assert (out / "manifest.json").read_bytes() == before  # resumed and verified, never rewritten

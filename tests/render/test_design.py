@@ -213,3 +213,20 @@ def test_random_choices_draw_from_named_seeding_streams():
     points = rng(11, "render", "all_factors", 0).choice(3**4 * 4, size=20, replace=False)
     pose_digit = np.unravel_index(points, [3, 3, 3, 3, 4])[0]
     np.testing.assert_allclose(first["pose"], axis_values(config.axes["pose"], 3)[pose_digit])
+
+
+@pytest.mark.parametrize("design", ["single", "paired", "all"])
+def test_varies_flags_are_the_factor_table_definition(design: str):
+    """The `varies_*` flags come from `varies_from_canonical`, the one definition `FactorTable.varies` uses too."""
+    from fovkit.tables.factor_table import FactorSpec, FactorTable
+
+    frame = whole(SMALL, design)
+    names = list(SMALL.axes)
+    specs = tuple(FactorSpec(name, "scalar", SMALL.axes[name].canonical) for name in names)
+    table = FactorTable(frame, specs)
+    flags = frame[[f"varies_{name}" for name in names]].to_numpy()
+    assert np.array_equal(table.varies(), flags)
+    canonical = all_backgrounds(SMALL).index(tuple(SMALL.canonical_background))
+    background = frame["background_type"] + "/" + frame["background_index"].astype(str)
+    kind, index = all_backgrounds(SMALL)[canonical]
+    assert np.array_equal(frame["varies_background"], background != f"{kind}/{index % SMALL.backgrounds_per_type}")

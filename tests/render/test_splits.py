@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,6 +14,7 @@ from fovkit.render.splits import (
     canonical_training_set,
     varying_classes_set,
     varying_instances_set,
+    varying_rows,
     varying_samples_set,
 )
 
@@ -81,3 +83,23 @@ def test_instance_choices_draw_from_named_seeding_streams(samples: pd.DataFrame)
         expected = sorted(train[index] for index in picked)
         seen = rows.loc[(rows["label"] == label) & rows["varies_size"], "instance"].unique()
         assert sorted(seen.tolist()) == expected
+
+
+def test_varying_only_is_the_shared_group_definition():
+    """`varying_only` (fovkit.tables.factor_table): canonical rows, and rows where only chosen factors vary."""
+    from fovkit.tables.factor_table import varying_only
+
+    varies = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1]], dtype=bool)
+    assert varying_only(varies).tolist() == [True, False, False, False, False]
+    assert varying_only(varies, [0]).tolist() == [False, True, False, False, False]
+    assert varying_only(varies, [0, 1]).tolist() == [False, True, True, True, False]
+    assert varying_only(np.zeros((2, 0), dtype=bool)).tolist() == [True, True]
+
+
+def test_canonical_and_varying_rows_follow_the_flags(samples: pd.DataFrame):
+    flags = samples[[column for column in samples if column.startswith("varies_")]]
+    assert canonical_rows(samples).index.equals(samples.index[~flags.any(axis=1)])
+    pose = varying_rows(samples, ["pose"])
+    assert pose["varies_pose"].all() and not pose[flags.columns.drop("varies_pose")].any(axis=None)
+    with pytest.raises(InputError, match=r"unknown factors \['posture'\]"):
+        varying_rows(samples, ["posture"])

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from fovkit.cli.main import app
 from fovkit.errors import InputError
+from fovkit.jobs.render import run_render
 from fovkit.render.config import RenderConfig
-from fovkit.render.job import run_render
 from fovkit.render.store import (
     RenderedDataset,
     ShardImageDataset,
@@ -37,7 +37,7 @@ SMALL = RenderConfig(
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> RenderedDataset:
-    return run_render(SMALL, tmp_path_factory.mktemp("store") / "data", workers=1, progress=False).dataset
+    return run_render(SMALL, tmp_path_factory.mktemp("store") / "data", workers=1, progress=False, report=None).dataset
 
 
 def test_imagefolder_export(dataset: RenderedDataset, tmp_path: Path):
@@ -47,6 +47,10 @@ def test_imagefolder_export(dataset: RenderedDataset, tmp_path: Path):
     assert len(files) == len(rows)
     assert {path.parent.name for path in files} == {"bottle"}
     assert files[0].read_bytes()[:4] == b"\x89PNG"
+    metadata = pd.read_csv(tmp_path / "metadata.csv")
+    assert sorted(metadata["file_name"]) == sorted(str(path.relative_to(tmp_path)) for path in files)
+    assert {"size", "pose", "background_type", "varies_size"} <= set(metadata.columns)
+    assert metadata["size"].tolist() == rows["size"].tolist()
 
 
 def test_webdataset_export(dataset: RenderedDataset, tmp_path: Path):
@@ -68,6 +72,23 @@ def test_torch_dataset_returns_tensors(dataset: RenderedDataset):
     loader = torch.utils.data.DataLoader(items, batch_size=4)
     batch, labels = next(iter(loader))
     assert batch.shape == (4, 3, 32, 32) and labels.tolist() == [0, 0, 0, 0]
+
+
+def test_manifest_carries_the_store_fields(dataset: RenderedDataset):
+    manifest = dataset.manifest
+    assert manifest.kind == "render" and manifest.partition == "design"
+    assert manifest.image.format == "png" and manifest.image.shape == (32, 32, 3)
+    assert [factor.name for factor in manifest.factors] == [*SMALL.axes, "background"]
+    assert dataset.factor_table().factors == manifest.factors
+
+
+def test_iter_batches_streams_a_selection(dataset: RenderedDataset):
+    batches = list(dataset.iter_batches(columns=["sample_id", "size"], filter={"varies_size": True}, batch_size=3))
+    rows = pd.concat([batch.rows for batch in batches], ignore_index=True)
+    expected = dataset.samples[dataset.samples["varies_size"]]
+    assert rows["sample_id"].tolist() == expected["sample_id"].tolist()
+    first = next(dataset.images(expected.iloc[:1]))
+    assert (batches[0].images[0] == first).all() and batches[0].images.shape[1:] == (32, 32, 3)
 
 
 def test_missing_or_tampered_dataset_is_reported(dataset: RenderedDataset, tmp_path: Path):

@@ -1,10 +1,15 @@
-"""Small synthetic inputs of the study reports: a gap table with its intervals and an experiment's summary tables."""
+"""Small inputs of the reports: a gap table with its intervals, an experiment's summary tables, and run folders."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from fovkit.jobs.experiment import flat_tables, write_summary_table
+from fovkit.jobs.folder import JobRecord, write_record
 
 FACTORS = ["pose", "position", "size", "lighting", "background"]
 MODELS = [("fovkit:default", "linear"), ("fovkit:default", "finetune"), ("timm:resnet50", "linear")]
@@ -13,6 +18,20 @@ GROUP_SIZES = {"canonical": 120, **dict.fromkeys(FACTORS, 1320), "all_factors": 
 
 @pytest.fixture
 def gap_table() -> pd.DataFrame:
+    return make_gap_table()
+
+
+@pytest.fixture
+def gap_intervals(gap_table: pd.DataFrame) -> pd.DataFrame:
+    return make_gap_intervals(gap_table)
+
+
+@pytest.fixture
+def instances_tables() -> dict:
+    return make_instances_tables()
+
+
+def make_gap_table() -> pd.DataFrame:
     """The paper's Table 1 layout for three backbone x protocol rows (as `protocols.probe.paper_table` writes it)."""
     rng = np.random.default_rng(0)
     index = pd.MultiIndex.from_tuples(MODELS, names=["backbone", "protocol"])
@@ -24,8 +43,7 @@ def gap_table() -> pd.DataFrame:
     return gaps
 
 
-@pytest.fixture
-def gap_intervals(gap_table: pd.DataFrame) -> pd.DataFrame:
+def make_gap_intervals(gap_table: pd.DataFrame) -> pd.DataFrame:
     """The probe's long `gap_intervals` table matching `gap_table`: 95% bounds a few points either side of each gap."""
     rng = np.random.default_rng(1)
     rows = []
@@ -40,9 +58,8 @@ def gap_intervals(gap_table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-@pytest.fixture
-def instances_tables() -> dict:
-    """Summary tables of experiment 5.2 (`instances`) as `protocols.jobs.summarize` returns them, for two protocols."""
+def make_instances_tables() -> dict:
+    """Summary tables of experiment 5.2 (`instances`) as `jobs.experiment.summarize` returns them, for two protocols."""
     rng = np.random.default_rng(2)
     rows = []
     for protocol in ("finetune", "linear"):
@@ -72,3 +89,38 @@ def instances_tables() -> dict:
         index=pd.Index(["finetune", "linear"], name="protocol"),
     )
     return {"curves": curves, "same_factor": same_factor, "heatmaps": heatmaps, "average_slopes": average_slopes}
+
+
+def write_analysis_folder(result, folder: Path) -> Path:
+    """An analysis run folder of `result` as `fovkit imagenetx` writes it: tables, `analysis.json`, `run.json`."""
+    from fovkit.analysis.outputs import write_analysis
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_analysis(result, folder)
+    write_record(folder, JobRecord("analysis", "fovkit imagenetx", result.config, seeds={"bootstrap": 0}))
+    return folder
+
+
+def write_probe_folder(gap_table: pd.DataFrame, gap_intervals: pd.DataFrame | None, folder: Path) -> Path:
+    """A probe run folder holding a gap table (and its intervals) as `protocols.probe.write_probe_outputs` does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    gap_table.to_csv(folder / "gap_table.csv")
+    gap_table.to_parquet(folder / "gap_table.parquet")
+    if gap_intervals is not None:
+        gap_intervals.to_csv(folder / "gap_intervals.csv", index=False)
+    write_record(folder, JobRecord("probe", "fovkit probe", {"dataset": "data"}, seeds={"training": [0]}))
+    return folder
+
+
+def write_experiment_folder(tables: dict, folder: Path, name: str = "instances") -> Path:
+    """An experiment run folder of summary tables as `fovkit.jobs.experiment` writes them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    flat = flat_tables(tables)
+    for key, table in flat.items():
+        write_summary_table(table, folder, key)
+    extra = {"experiment": name, "description": DESCRIPTIONS[name], "tables": list(flat)}
+    write_record(folder, JobRecord("experiment", f"fovkit experiment {name}", {"dataset": "data"}, extra=extra))
+    return folder
+
+
+DESCRIPTIONS = {"instances": "5.2: a fraction of the training instances is seen varying in one factor"}

@@ -15,14 +15,22 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from tests.report.conftest import (
+    make_gap_intervals,
+    make_gap_table,
+    make_instances_tables,
+    write_analysis_folder,
+    write_experiment_folder,
+    write_probe_folder,
+)
 
 from fovkit.imagenetx.analysis import analyze
 from fovkit.imagenetx.annotations import load_factor_table
 from fovkit.imagenetx.config import ImageNetXConfig
 from fovkit.imagenetx.synthetic import synthetic_predictions
-from fovkit.report import write_imagenetx_report
+from fovkit.jobs.folder import JobRecord, write_record
+from fovkit.report import write_combined_report, write_report
 from fovkit.report.html import readable
-from fovkit.report.study import experiment_section, probe_section, write_study_report
 from fovkit.tables import Predictions
 
 CHROMIUM = ("/usr/lib/chromium/chromium-headless-shell", "chromium-headless-shell")
@@ -192,7 +200,8 @@ def imagenetx_report(tmp_path_factory):
         np.stack([frame["predicted_probability"].to_numpy() for frame in frames]).astype(np.float32),
     )
     result = analyze(table, predictions, ImageNetXConfig(bootstrap=20, human=True))
-    return result, write_imagenetx_report(result, tmp_path_factory.mktemp("imagenetx"), workers=1)
+    folder = write_analysis_folder(result, tmp_path_factory.mktemp("runs") / "imagenetx")
+    return result, write_report(folder, workers=1)
 
 
 def test_imagenetx_report_reads_well_at_1280_px(opened, imagenetx_report, tmp_path):
@@ -218,8 +227,7 @@ def test_imagenetx_report_reads_well_at_1280_px(opened, imagenetx_report, tmp_pa
 
 
 def test_probe_report_shows_gaps_with_intervals_and_n(opened, gap_table, gap_intervals, tmp_path):
-    section = probe_section(gap_table, tmp_path / "plots", intervals=gap_intervals)
-    page = opened(write_study_report(tmp_path, "Gap table", [section]))
+    page = opened(write_report(write_probe_folder(gap_table, gap_intervals, tmp_path / "gaps")))
     assert page.problems() == []
     for header in ("pose gap", "all-factors gap"):
         cell = page.cell("#gap-table table", header)
@@ -233,7 +241,7 @@ def test_probe_report_shows_gaps_with_intervals_and_n(opened, gap_table, gap_int
 
 
 def test_probe_report_without_intervals(opened, gap_table, tmp_path):
-    page = opened(write_study_report(tmp_path, "Gap table", [probe_section(gap_table, tmp_path / "plots")]))
+    page = opened(write_report(write_probe_folder(gap_table, None, tmp_path / "gaps")))
     assert page.problems() == []
     first = page.cell("#gap-table table", "pose gap")
     assert first.inner_text() == f"{gap_table['pose_gap'].iloc[0]:.1f}"
@@ -241,15 +249,42 @@ def test_probe_report_without_intervals(opened, gap_table, tmp_path):
 
 
 def test_experiment_report_reads_well(opened, instances_tables, tmp_path):
-    description = "5.2: a fraction of the training instances is seen varying in one factor"
-    section = experiment_section("instances", description, instances_tables, tmp_path / "plots")
-    page = opened(write_study_report(tmp_path, "Variability experiment instances", [section]))
+    page = opened(write_report(write_experiment_folder(instances_tables, tmp_path / "instances")))
     assert page.problems() == []
     first = page.cell("#experiment-instances table", "100%")
     assert first.inner_text() == f"{instances_tables['same_factor']['100%'].iloc[0]:.2f}"
     assert page.hidden(first) == []
     assert page.page.locator("img").count() == 3  # gap curves and one slope heatmap per protocol
     page.screenshot(tmp_path / "experiment.png")
+
+
+def test_combined_report_of_three_runs_navigates_without_errors(opened, imagenetx_report, tiny_dataset, tmp_path):
+    """An analysis, a demo folder (probe and experiment) and a rendered dataset on one page: each nav entry scrolls
+    to its run."""
+    _, analysis_page = imagenetx_report
+    demo = tmp_path / "demo"
+    gap_table = make_gap_table()
+    write_probe_folder(gap_table, make_gap_intervals(gap_table), demo / "gaps")
+    write_experiment_folder(make_instances_tables(), demo / "instances")
+    write_record(demo, JobRecord("demo", "fovkit demo", {}, extra={"runs": ["gaps", "instances"], "complete": True}))
+    folders = [analysis_page.parent, demo, tiny_dataset.folder]
+    path = write_combined_report(folders, tmp_path / "combined", workers=2)
+    page = opened(path)
+    assert page.problems() == []
+    links = page.page.locator("nav.toc a")
+    assert links.all_text_contents() == ["Models", "imagenetx", "gaps", "instances", tiny_dataset.folder.name]
+    for number in range(links.count()):
+        target = links.nth(number).get_attribute("href")
+        links.nth(number).click()
+        page.page.wait_for_function("(anchor) => location.hash === anchor", arg=target)
+        heading = page.page.locator(f"section{target} > h2")
+        assert heading.is_visible() and page.hidden(heading.element_handle()) == [], target
+    labels = page.page.locator("#run-imagenetx .tabs > label")
+    assert labels.all_text_contents() == ["top-1 label", "ReaL labels", "meta-label"]
+    labels.nth(2).click()
+    assert page.page.locator("#run-imagenetx .tab-panel:visible").count() == 1
+    assert page.problems() == []
+    page.screenshot(tmp_path / "combined.png")
 
 
 BROKEN_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin: 0">

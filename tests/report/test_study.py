@@ -1,4 +1,5 @@
-"""Tests of the study report sections: the gap table with and without intervals, and an experiment's section."""
+"""Tests of the study reports: the gap table with and without intervals, an experiment's section, and both pages
+built from their run folders."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import re
 
 import numpy as np
 import pandas as pd
+from tests.report.conftest import write_experiment_folder, write_probe_folder
 
-from fovkit.report.study import experiment_section, probe_section, write_study_report
+from fovkit.report import write_report
+from fovkit.report.study import experiment_section, probe_section
 
 
 def _headers(html: str) -> list[str]:
@@ -88,9 +91,31 @@ def test_experiment_section_has_readable_headers_and_side_by_side_heatmaps(insta
         "0%",
     ]
     assert html.count('<div class="figure-row">') == 1 and html.count("<img ") == 3
-    page = write_study_report(tmp_path, "Experiment", [section]).read_text(encoding="utf-8")
+    assert not [header for words in _headers(html) for header in words if "_" in header]
+
+
+def test_experiment_page_from_its_run_folder(instances_tables, tmp_path):
+    folder = write_experiment_folder(instances_tables, tmp_path / "instances")
+    page = write_report(folder).read_text(encoding="utf-8")
     assert 'href="#experiment-instances"' in page and "<script" not in page
-    assert not [header for words in _headers(page) for header in words if "_" in header]
+    assert "Experiment 5.2 (instances)" in page and "<title>Variability experiment instances</title>" in page
+    assert page.count("<img ") == 3  # gap curves and one slope heatmap per protocol
+    assert sorted(path.name for path in (folder / "plots").iterdir()) == [
+        "instances_curves.png",
+        "instances_slopes_finetune.png",
+        "instances_slopes_linear.png",
+    ]
+    same_factor = instances_tables["same_factor"]
+    assert f"<td>{same_factor['100%'].iloc[0]:.2f}</td>" in page
+
+
+def test_probe_page_from_its_run_folder(gap_table, gap_intervals, tmp_path):
+    folder = write_probe_folder(gap_table, gap_intervals, tmp_path / "gaps")
+    page = write_report(folder, svg=True).read_text(encoding="utf-8")
+    pose = gap_intervals.query("group == 'pose'").iloc[0]
+    assert f'{pose["gap"]:.1f}<span class="ci">[{pose["gap_low"]:.1f}, {pose["gap_high"]:.1f}]</span>' in page
+    assert sorted(path.name for path in (folder / "plots").iterdir()) == ["gaps.png", "gaps.svg"]
+    assert "<h2>Configuration</h2>" in page and "numpy" in page
 
 
 def test_gap_table_uses_accuracy_bounds_and_the_average_row_when_the_intervals_have_them(

@@ -65,3 +65,14 @@ def test_predictions_shape_stack_chunks_and_long_frame():
     without = Predictions(("m4",), ids, np.zeros((1, 2), np.int16))
     with pytest.raises(InputError, match="carry probabilities and others do not"):
         Predictions.stack([first, without])
+
+
+def test_a_factor_without_canonical_value_has_no_varies():
+    from fovkit.tables.factor_table import NO_CANONICAL
+
+    table = FactorTable(
+        pd.DataFrame({"sample_id": ["a", "b"], "label": [0, 1], "yaw": [0.0, 10.0]}),
+        (FactorSpec("yaw", "scalar", NO_CANONICAL),),
+    )
+    with pytest.raises(InputError, match=r"yaw.*no canonical value"):
+        table.varies()

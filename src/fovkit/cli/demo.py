@@ -21,15 +21,16 @@ def demo(
     """Render the `study` dataset, probe the default backbone (linear, finetune), print the gap table, write reports.
 
     The default backbone is pretrained on renders of other classes the first time (cached afterwards). OUT holds
-    `dataset/` (the renders), `gaps/` (gap table with intervals, plot, contact sheets, report) and `instances/`
-    (experiment 5.2: linear probe, 25-100% of the instances seen varying in each factor).
+    `dataset/` (the renders, contact sheets), `gaps/` (gap table with intervals, plot), `instances/` (experiment 5.2:
+    linear probe, 25-100% of the instances seen varying in each factor), each with its report, and `report.html`
+    (the three on one page).
     """
     import torch
     from rich.console import Console
 
     from fovkit.cli.experiment import summary_table
     from fovkit.cli.probe import print_gap_table
-    from fovkit.protocols.jobs import run_demo
+    from fovkit.jobs.demo import run_demo
 
     torch.set_num_threads(threads)
     run = run_demo(out, overwrite=overwrite, progress=not quiet)
@@ -37,4 +38,4 @@ def demo(
     console = Console(markup=False, highlight=False)
     title = "Experiment 5.2: gap of the factor seen varying, points, by share of instances seen varying"
     console.print(summary_table(run.instances.tables["same_factor"], title))
-    console.print(f"Report: {run.instances.report.resolve()}", soft_wrap=True)
+    console.print(f"Report: {run.report.resolve()}", soft_wrap=True)

@@ -76,7 +76,7 @@ def experiment(
     from rich.console import Console
 
     from fovkit.configs import load_config
-    from fovkit.protocols.jobs import run_experiment_job
+    from fovkit.jobs.experiment import run_experiment_job
 
     torch.set_num_threads(threads)
     settings = load_config(

@@ -7,11 +7,23 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from fovkit.cli.options import ConfigFile, Overwrite, Partition, Quiet, Svg, default_note
+from fovkit.cli.options import (
+    Bootstrap,
+    BootstrapSeed,
+    ConfigFile,
+    FileNames,
+    ModelGroups,
+    Overwrite,
+    Partition,
+    Quiet,
+    ShiftScores,
+    Svg,
+    Workers,
+)
 
 if TYPE_CHECKING:
     from fovkit.imagenetx.config import ImageNetXConfig
-    from fovkit.imagenetx.run import ImageNetXRun
+    from fovkit.jobs.imagenetx import ImageNetXRun
 
 FLAGS = {
     "which_factor": "--factors",
@@ -48,33 +60,20 @@ def imagenetx(
     partition: Annotated[Partition | None, typer.Option(help="Annotated partition the predictions cover.")] = None,
     keep_prototypes: Annotated[bool | None, typer.Option(help="Keep the 3,000 class-prototype images.")] = None,
     human: Annotated[bool | None, typer.Option(help="Add the human baseline (original labels vs ReaL).")] = None,
-    groups: Annotated[
-        Path | None,
-        typer.Option(metavar="CSV", help=f"CSV 'model,group' for the between-group tests. {default_note('none')}"),
-    ] = None,
-    file_names: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="TXT",
-            help="Row order of NPY logits, one file name per line. "
-            f"{default_note('the .txt of the same name beside each .npy')}",
-        ),
-    ] = None,
-    bootstrap: Annotated[
-        int | None, typer.Option(metavar="N", help="Bootstrap resamples for 95% intervals (0: none).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(metavar="SEED", help="Seed of the bootstrap.")] = None,
+    groups: ModelGroups = None,
+    shift_scores: ShiftScores = None,
+    file_names: FileNames = None,
+    bootstrap: Bootstrap = None,
+    seed: BootstrapSeed = None,
     config: ConfigFile = None,
-    workers: Annotated[
-        int | None, typer.Option(min=1, metavar="N", help=f"Worker processes. {default_note('one per core')}")
-    ] = None,
+    workers: Workers = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
     svg: Svg = False,
 ) -> None:
     """Analyse models on the ImageNet-X factors and write tables, plots and an HTML report."""
     from fovkit.configs import load_config
-    from fovkit.imagenetx.run import run_imagenetx
+    from fovkit.jobs.imagenetx import run_imagenetx
 
     settings = load_config(
         config_class(),
@@ -88,20 +87,33 @@ def imagenetx(
         seed=seed,
     )
     run = run_imagenetx(
-        predictions or [], out, settings, groups, file_names, overwrite, workers, progress=not quiet, svg=svg
+        predictions or [],
+        out,
+        settings,
+        groups,
+        file_names,
+        overwrite,
+        workers,
+        progress=not quiet,
+        svg=svg,
+        shift_scores=shift_scores,
     )
     print_summary(run)
 
 
-def print_summary(run: ImageNetXRun, limit: int = 20) -> None:
-    """Print each model's accuracies and worst factor (first `limit` models) and where the report is."""
+def print_summary(run: ImageNetXRun, limit: int = 20, title: str = "ImageNet-X summary") -> None:
+    """Print each model's accuracies and worst factor (first `limit` models) and where the report is.
+
+    Any analysis run will do (`fovkit analyze` prints its own with another `title`): the accuracy columns are those
+    of its summary table, one per criterion.
+    """
     from rich.console import Console
     from rich.table import Table
 
     console = Console(markup=False, highlight=False)
     summary = run.result.summary
-    columns = [column for column in ("accuracy", "real_accuracy", "metaclass_accuracy") if column in summary]
-    table = Table(title=f"ImageNet-X summary ({len(summary)} models; full table in summary.csv)")
+    columns = [column for column in summary.columns if column.endswith("accuracy") and not column.startswith("worst")]
+    table = Table(title=f"{title} ({len(summary)} models; full table in summary.csv)")
     for header in ["model", *columns, "worst factor"]:
         table.add_column(header, justify="left" if header in ("model", "worst factor") else "right")
     for model, row in summary.head(limit).iterrows():

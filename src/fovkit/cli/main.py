@@ -99,12 +99,14 @@ def fail(message: str, code: int, hint: bool = True) -> NoReturn:
 
 
 def _register() -> None:
-    from fovkit.cli import demo, experiment, imagenetx, probe, render, topfactor
+    from fovkit.cli import analyze, demo, experiment, imagenetx, probe, render, report, topfactor
 
+    app.command("analyze", cls=config_command(analyze.config_class, analyze.FLAGS))(user_errors(analyze.analyze))
     app.command("imagenetx", cls=config_command(imagenetx.config_class, imagenetx.FLAGS))(
         user_errors(imagenetx.imagenetx)
     )
     app.command("topfactor", cls=Command)(user_errors(topfactor.topfactor))
+    app.command("report", cls=Command)(user_errors(report.report))
     app.command("demo", cls=Command)(user_errors(demo.demo, RESUMES))
     app.command("probe", cls=config_command(probe.config_class, probe.FLAGS))(user_errors(probe.probe, RESUMES))
     app.command("experiment", cls=config_command(experiment.config_class, experiment.FLAGS))(

@@ -47,6 +47,34 @@ Threads = Annotated[
 Overwrite = Annotated[bool, typer.Option(help="Replace an earlier fovkit output in a non-empty output folder.")]
 Quiet = Annotated[bool, typer.Option(help="No progress bars.")]
 Svg = Annotated[bool, typer.Option("--svg/--no-svg", help="Also save every plot as SVG (PNG always).")]
+Workers = Annotated[
+    int | None, typer.Option(min=1, metavar="N", help=f"Worker processes. {default_note('one per core')}")
+]
+
+# The analysis commands (`analyze`, `imagenetx`).
+ModelGroups = Annotated[
+    Path | None,
+    typer.Option(
+        "--groups", metavar="CSV", help=f"CSV 'model,group' for the between-group tests. {default_note('none')}"
+    ),
+]
+ShiftScores = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="CSV",
+        help="CSV 'model,shift,score': correlate each factor's error ratio with the models' scores on distribution "
+        f"shifts (ImageNet-X Figure 19). {default_note('none')}",
+    ),
+]
+FileNames = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="TXT",
+        help=f"Row order of NPY logits, one id per line. {default_note('the .txt of the same name beside each .npy')}",
+    ),
+]
+Bootstrap = Annotated[int | None, typer.Option(metavar="N", help="Bootstrap resamples for 95% intervals (0: none).")]
+BootstrapSeed = Annotated[int | None, typer.Option(metavar="SEED", help="Seed of the bootstrap.")]
 
 
 class Command(TyperCommand):

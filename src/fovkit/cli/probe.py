@@ -12,8 +12,8 @@ from fovkit.cli.options import Backbones, ConfigFile, Overwrite, Quiet, Svg, Thr
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fovkit.jobs.probe import ProbeRun
     from fovkit.protocols.config import ProbeConfig
-    from fovkit.protocols.jobs import ProbeRun
 
 FLAGS = {
     "dataset": "DATASET",
@@ -59,7 +59,7 @@ def probe(
     import torch
 
     from fovkit.configs import load_config
-    from fovkit.protocols.jobs import run_probe
+    from fovkit.jobs.probe import run_probe
 
     torch.set_num_threads(threads)
     settings = load_config(

@@ -100,7 +100,7 @@ def run(
     quiet: Quiet = False,
 ) -> None:
     """Render CONFIG into Parquet shards (resumable), with manifest, contact sheets and render checks."""
-    from fovkit.render.job import run_render
+    from fovkit.jobs.render import run_render
 
     if address and engine != "ray":
         raise InputError("--address names a Ray cluster; add --engine ray", field="address")
@@ -115,6 +115,8 @@ def run(
         console.print(f"render checks: {len(problems)} classes have blank or clipped images (see render_checks.csv)")
     for sheet in result.contact_sheets:
         console.print(f"contact sheet: {sheet}")
+    if result.report is not None:
+        console.print(f"Report: {result.report.resolve()}", soft_wrap=True)
 
 
 @app.command("export")

@@ -48,7 +48,8 @@ def topfactor(
     """Select each image's top factor by text similarity (ImageNet-X Sec. 3.1) and report agreement with the file."""
     from rich.console import Console
 
-    from fovkit.imagenetx.top_factor import read_factor_texts, run_top_factor
+    from fovkit.imagenetx.top_factor import read_factor_texts
+    from fovkit.jobs.topfactor import run_top_factor
     from fovkit.seeding import check_seed
 
     check_seed(seed, field="--seed")

@@ -65,6 +65,7 @@ METACLASSES: tuple[str, ...] = (
 """The 17 meta-labels of the paper; classes outside the first 16 fall in `other`."""
 
 NUM_CLASSES = 1000
+MISSING_FIX = "predict every sample (or pick the matching --partition)"
 TRAIN_NAME = re.compile(r"^n\d{8}_\d+\.JPEG$")
 VAL_PREFIX, VAL_SUFFIX = b"ILSVRC2012_val_", b".JPEG"
 
@@ -216,9 +217,11 @@ def sample_universe(table: FactorTable, partition: Partition) -> SampleUniverse:
             is_known_extra=_is_val_image,
             default_order=val_file_names(),
             integer_ids=val_numbers,
+            missing_fix=MISSING_FIX,
         )
     return SampleUniverse(
         target=table.sample_ids,
         description="the ImageNet train images (names like n01440764_10026.JPEG)",
         is_known_extra=lambda names: np.array([bool(TRAIN_NAME.match(str(name))) for name in names], dtype=bool),
+        missing_fix=MISSING_FIX,
     )

@@ -13,15 +13,18 @@ resamples whole objects (clusters) to give each gap its bootstrap interval.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from fovkit.errors import InputError, preview
-from fovkit.metrics.counts import count_by_group, group_membership
+from fovkit.metrics.counts import GroupCounts, count_by_group, group_membership
 from fovkit.metrics.intervals import central_bounds, finite_percentiles
 from fovkit.seeding import rng
 from fovkit.tables import FactorTable, Predictions
+from fovkit.tables.factor_table import varying_only
 
 CANONICAL = "canonical"
 ALL_FACTORS = "all_factors"
@@ -54,9 +57,9 @@ def gap_group_masks(
         if unknown:
             raise InputError(f"designs {preview(unknown)} are not in the table; it has {present}", field="designs")
         eligible = frame["design"].isin(list(designs)).to_numpy()
-    masks = {CANONICAL: (count == 0) & eligible}
+    masks = {CANONICAL: varying_only(varies) & eligible}
     for column, name in enumerate(table.factor_names):
-        masks[name] = varies[:, column] & (count == 1) & eligible
+        masks[name] = varying_only(varies, [column]) & eligible
     if combined is None:
         combined = frame["design"].to_numpy() == "all" if "design" in frame else count == len(table.factor_names)
     masks[ALL_FACTORS] = np.asarray(combined, dtype=bool)
@@ -157,16 +160,49 @@ def gap_intervals(
     if len(clusters) != len(table):
         raise InputError(f"clusters has {len(clusters)} entries for a table of {len(table)} rows", field="clusters")
     evaluated, order, kept = _evaluated(table, predictions)
-    masks = gap_group_masks(evaluated, None if combined is None else np.asarray(combined)[kept], designs)
-    groups = list(masks)
-    cluster_of_row, cluster_ids = pd.factorize(clusters[kept])
-    n_clusters = len(cluster_ids)
-    samples, cells = _pairs(masks, cluster_of_row, len(groups))
-    membership = group_membership(samples, cells, len(evaluated), n_clusters * len(groups))
-    (counts,) = count_by_group([_correct(evaluated, order, predictions)], membership, [None])
+    cells = gap_cells(evaluated, clusters[kept], None if combined is None else np.asarray(combined)[kept], designs)
+    (counts,) = count_by_group([_correct(evaluated, order, predictions)], cells.membership, [None])
+    return intervals_from_counts(counts, cells, names, n_resamples, seed, confidence)
+
+
+@dataclass(frozen=True)
+class GapCells:
+    """The leaves a gap bootstrap counts: (cluster, group) pairs, as a sparse (samples x cells) membership."""
+
+    groups: tuple[str, ...]
+    n_clusters: int
+    membership: sp.csc_array
+
+    @property
+    def n_cells(self) -> int:
+        """Number of cluster x group cells."""
+        return self.n_clusters * len(self.groups)
+
+
+def gap_cells(
+    table: FactorTable, clusters: np.ndarray, combined: np.ndarray | None = None, designs: Sequence[str] | None = None
+) -> GapCells:
+    """The cluster x group cells of the evaluation groups of `table` (see `gap_group_masks`)."""
+    masks = gap_group_masks(table, combined, designs)
+    cluster_of_row, cluster_ids = pd.factorize(np.asarray(clusters))
+    samples, cells = _pairs(masks, cluster_of_row, len(masks))
+    membership = group_membership(samples, cells, len(table), len(cluster_ids) * len(masks))
+    return GapCells(tuple(masks), len(cluster_ids), membership)
+
+
+def intervals_from_counts(
+    counts: GroupCounts,
+    cells: GapCells,
+    names: Sequence[str],
+    n_resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """`gap_intervals`' table from right counts per (model, cell); models sharing a name are pooled."""
+    groups, n_clusters = list(cells.groups), cells.n_clusters
     outputs = list(dict.fromkeys(names))
-    owner = pd.Index(outputs).get_indexer(names)
-    correct = np.zeros((len(outputs), n_clusters * len(groups)))
+    owner = pd.Index(outputs).get_indexer(list(names))
+    correct = np.zeros((len(outputs), cells.n_cells))
     np.add.at(correct, owner, counts.correct)
     correct = correct.reshape(len(outputs), n_clusters, len(groups))
     total = np.bincount(owner)[:, None, None] * counts.total[0].reshape(1, n_clusters, len(groups))

@@ -25,7 +25,7 @@ from fovkit.protocols.data import load_images
 from fovkit.protocols.finetune import finetune, predict_logits
 from fovkit.render.config import RenderConfig
 from fovkit.render.counts import n_classes
-from fovkit.render.job import run_render
+from fovkit.render.dataset import render_dataset
 from fovkit.render.presets import load_render_config
 from fovkit.render.store import RenderedDataset
 from fovkit.seeding import derive_seed
@@ -112,7 +112,7 @@ def pretraining_classes(config: PretrainConfig | None = None) -> list[str]:
 def _pretrain(config: PretrainConfig, folder: Path, progress: bool) -> None:
     """Render, train and save; the render and the training checkpoints resume after an interruption."""
     folder.mkdir(parents=True, exist_ok=True)
-    run_render(config.render, folder / "renders", progress=progress)
+    render_dataset(config.render, folder / "renders", progress=progress)
     dataset = RenderedDataset.open(folder / "renders")
     samples = dataset.samples
     backbone = load_backbone(config.architecture, weights="random", seed=config.seed)

@@ -24,7 +24,7 @@ from fovkit.protocols.config import ProbeConfig
 from fovkit.protocols.features import dataset_digest
 from fovkit.protocols.runner import ProtocolRunner
 from fovkit.render.splits import canonical_training_set
-from fovkit.render.store import RenderedDataset
+from fovkit.render.store import RenderedDataset, object_ids
 from fovkit.tables import Predictions
 from fovkit.tables.markdown import markdown_table
 
@@ -118,11 +118,6 @@ def evaluation_rows(samples: pd.DataFrame, factors: Sequence[str]) -> pd.DataFra
     held_out = samples[samples["split"] == "held_out"]
     values = [name for name in factors if name != "background"] + ["background_type", "background_index"]
     return held_out.drop_duplicates(["design", "label", "instance", *values])
-
-
-def object_ids(frame: pd.DataFrame) -> np.ndarray:
-    """One id per rendered object (class, instance): the clusters of the gap intervals."""
-    return (frame["label"].astype(str) + "/" + frame["instance"].astype(str)).to_numpy()
 
 
 def paper_table(intervals: pd.DataFrame, fits: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:

@@ -6,12 +6,17 @@ Gap curves (Fig. 4, A14), cross-factor slopes (Fig. 5), gap changes (Fig. 6), cl
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from fovkit.metrics.gaps import ALL_FACTORS, CANONICAL
-from fovkit.protocols.experiments import NO_VARIATION
-from fovkit.text import SentenceEncoder
+from fovkit.render.splits import NO_VARIATION
+
+if TYPE_CHECKING:
+    from fovkit.protocols.experiments.run import ExperimentResult
+    from fovkit.text import SentenceEncoder
 
 RUN = ["backbone", "protocol", "seed", "train_factor", "fraction"]
 
@@ -56,6 +61,18 @@ def slopes(curves: pd.DataFrame) -> pd.DataFrame:
         slope = np.polyfit(x[finite], y[finite], 1)[0] if finite.sum() >= 2 and np.ptp(x[finite]) > 0 else np.nan
         rows.append((*key, slope))
     return pd.DataFrame(rows, columns=["backbone", "protocol", "train_factor", "group", "slope"])
+
+
+def curve_tables(result: ExperimentResult) -> dict[str, pd.DataFrame]:
+    """Gap curves, the varied factor's curve (Fig. 4), slopes and average slopes: experiments that vary fractions."""
+    curves = gap_curves(result.runs, result.factors)
+    slope_table = slopes(curves)
+    return {
+        "curves": curves,
+        "same_factor": same_factor_curves(curves),
+        "slopes": slope_table,
+        "average_slopes": average_slopes(slope_table),
+    }
 
 
 def slope_heatmap(slope_table: pd.DataFrame, protocol: str) -> pd.DataFrame:

@@ -1,36 +1,32 @@
-"""Render a dataset into Parquet shards: a pure shard function, a resumable job, a manifest with checksums.
+"""Render a dataset into Parquet shards: a pure shard function run by the store's resumable writer.
 
-A shard is a pure function of (config, design, shard number). It is rendered into memory, written to a temporary
-file and renamed when complete, then its SHA-256 is recorded in `checksums/<shard>.json`; a job killed at any point
-resumes by rendering only the missing or unrecorded shards, and ends with the same bytes. Every read of a stored
-shard -- on resume, by `RenderedDataset`, by exports -- hashes the file's bytes, compares them with the recorded
-SHA-256 and parses Parquet from those same bytes, so what is used is what was verified. Shards run in forked local
-processes (or Ray tasks); each process builds its renderer and assets once.
+A shard is a pure function of (config, design, shard number): `shard_table` renders it into an Arrow table and
+`fovkit.store.writer` writes it atomically, records its SHA-256 in `checksums/<shard>.json` and resumes a killed job
+with the same bytes; every read of a stored shard is verified against its SHA-256 (`fovkit.store.loader`). Shards
+run in forked local processes (or Ray tasks); each process builds its renderer and assets once.
 
 A dataset folder holds `run.json` (command, config and the SHA-256 of every mesh and background file, written when
 the render starts), `config.json` (the config that pins the folder), the shards, `checksums/`, and once every shard
-is done `manifest.json` (counts and every shard's SHA-256; never rewritten with a different checksum).
+is done `manifest.json` (kind `render`, the factors, counts and every shard's SHA-256; never rewritten with a
+different checksum).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from fovkit.engine import Engine, map_ordered
-from fovkit.errors import InputError, preview
+from fovkit.engine import Engine
+from fovkit.errors import InputError
 from fovkit.render.config import RenderConfig
 from fovkit.render.counts import design_sizes
 from fovkit.render.design import design_table
@@ -38,24 +34,54 @@ from fovkit.render.scene import SceneRenderer
 from fovkit.render.sources import RenderSources, resolve_sources
 from fovkit.runs import (
     RUN_RECORD,
-    atomic_file,
     atomic_output_dir,
     check_output_folder,
     file_checksum,
     fovkit_command,
-    package_versions,
     write_run_record,
 )
+from fovkit.store import manifest as store_manifest
+from fovkit.store.loader import parse_shard, verified_bytes
+from fovkit.store.manifest import (
+    MANIFEST,
+    RECORDS,
+    ImageSpec,
+    Manifest,
+    ShardRecord,
+    check_shards,
+    factors_to_json,
+    parse_manifest,
+    read_json_object,
+)
+from fovkit.store.writer import ShardLayout, image_table, write_shard, write_shards
+from fovkit.tables import FactorSpec
 
-MANIFEST = "manifest.json"
+__all__ = [
+    "CONFIG",
+    "MANIFEST",
+    "RECORDS",
+    "ShardRecord",
+    "ShardTask",
+    "parse_shard",
+    "read_json_object",
+    "read_manifest",
+    "render_dataset",
+    "render_shard",
+    "shard_tasks",
+    "verified_bytes",
+    "write_manifest",
+]
+
 CONFIG = "config.json"
-RECORDS = "checksums"
-"""Folder of the per-shard records (`<shard>.json`: name, design, rows, SHA-256), one written as each shard ends."""
 RENDER_COMMAND = "fovkit render run"
-IMAGE_FEATURE = {"_type": "Image"}
-SHARD_NAME = re.compile(r"^[A-Za-z0-9_-]+\.parquet$")
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
+KIND = "render"
 RESUME_FIX = "delete that shard file and run the same command again to render it again"
+LAYOUT = ShardLayout(partition="design", fix=RESUME_FIX)
+MANIFEST_FIX = (
+    "the dataset is damaged: delete manifest.json and resume the render with the same config "
+    "(`fovkit render run CONFIG --out FOLDER`) to write it again"
+)
+VERSIONED = ("fovkit", "numpy", "pyarrow", "moderngl", "trimesh", "pillow")
 
 
 @dataclass(frozen=True)
@@ -72,15 +98,15 @@ class ShardTask:
         """File name of the shard."""
         return f"{self.design}-{self.shard:05d}.parquet"
 
+    @property
+    def partition(self) -> str:
+        """The design: the manifest groups shards and counts rows by it."""
+        return self.design
 
-@dataclass(frozen=True)
-class ShardRecord:
-    """What the manifest says of a finished shard."""
-
-    name: str
-    design: str
-    rows: int
-    sha256: str
+    @property
+    def size(self) -> int:
+        """Rows of the shard."""
+        return self.stop - self.start
 
 
 def shard_tasks(config: RenderConfig) -> list[ShardTask]:
@@ -97,60 +123,11 @@ def render_shard(
 ) -> ShardRecord:
     """Render one shard into `out_dir`, or verify the finished one there, record it and return its record.
 
-    Args:
-        config: What to render.
-        task: The shard.
-        out_dir: Dataset folder.
-        recorded: SHA-256 of the shards finished earlier, by name. A shard file without one is rendered again
-            (its run was killed before recording it); one whose bytes differ from it is an InputError, and so is a
-            shard rendered again whose bytes differ from it (another renderer would mix images).
-
+    See `fovkit.store.writer.write_shard`: a shard without a `recorded` SHA-256 is rendered again, one whose bytes
+    differ from it is an InputError, and so is a shard rendered again to other bytes (another renderer would mix
+    images).
     """
-    target = Path(out_dir) / task.name
-    expected = (recorded or {}).get(task.name)
-    if expected is not None and target.exists():
-        data = verified_bytes(target, expected, RESUME_FIX)
-        record = ShardRecord(task.name, task.design, parse_shard(data, target, RESUME_FIX).metadata.num_rows, expected)
-    else:
-        table = shard_table(config, task)
-        stream = pa.BufferOutputStream()
-        pq.write_table(table, stream, compression="zstd")
-        data = stream.getvalue()
-        record = ShardRecord(task.name, task.design, table.num_rows, hashlib.sha256(data).hexdigest())
-        if expected is not None and record.sha256 != expected:
-            raise InputError(
-                "rendering this shard again gave bytes whose SHA-256 differs from the one recorded when it was "
-                "first rendered, so this machine renders differently (another Mesa, driver or package version); "
-                "render the whole dataset here with --overwrite, or resume on the machine that started it",
-                path=target,
-            )
-        with atomic_file(target) as staging:
-            staging.write_bytes(memoryview(data))
-    _write_record(Path(out_dir), record)
-    return record
-
-
-def verified_bytes(path: Path, sha256: str, fix: str) -> bytes:
-    """The bytes of a shard file, after checking that they hash to its recorded `sha256` (else an InputError)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read the shard ({error.strerror or error}); {fix}", path=path) from error
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise InputError(
-            f"the shard's SHA-256 differs from the one recorded when it was rendered: the file was changed, "
-            f"truncated or damaged; {fix}",
-            path=path,
-        )
-    return data
-
-
-def parse_shard(data: bytes | pa.Buffer, path: Path, fix: str) -> pq.ParquetFile:
-    """A Parquet reader over verified shard bytes (`verified_bytes`); unreadable Parquet is an InputError."""
-    try:
-        return pq.ParquetFile(pa.BufferReader(data))
-    except (pa.ArrowException, OSError) as error:
-        raise InputError(f"the shard is not readable Parquet ({error}); {fix}", path=path) from error
+    return write_shard(partial(shard_table, config), task, Path(out_dir), LAYOUT, recorded)
 
 
 def shard_table(config: RenderConfig, task: ShardTask) -> pa.Table:
@@ -160,17 +137,7 @@ def shard_table(config: RenderConfig, task: ShardTask) -> pa.Table:
     frame.insert(3, "class_name", np.asarray(scene.class_names, dtype=object)[frame["label"].to_numpy()])
     images, checks = scene.render_rows(frame)
     frame = pd.concat([frame, checks], axis=1)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.cast(pa.schema([_plain_string(field) for field in table.schema]))
-    paths = pa.array((frame["sample_id"] + "." + scene.extension).to_numpy(dtype=object), type=pa.string())
-    image = pa.StructArray.from_arrays([pa.array(images, type=pa.binary()), paths], names=["bytes", "path"])
-    table = table.append_column("image", image)
-    return table.replace_schema_metadata({b"huggingface": json.dumps(_hf_features(table.schema)).encode()})
-
-
-def _plain_string(field: pa.Field) -> pa.Field:
-    """Strings as `string` (not `large_string`), the type Hugging Face `datasets` features map to."""
-    return field.with_type(pa.string()) if pa.types.is_large_string(field.type) else field
+    return image_table(frame, images, (frame["sample_id"] + "." + scene.extension).tolist())
 
 
 _SCENES: dict[str, SceneRenderer] = {}
@@ -185,23 +152,16 @@ def _scene(config: RenderConfig) -> SceneRenderer:
     return _SCENES[key]
 
 
-def _hf_features(schema: pa.Schema) -> dict:
-    """Hugging Face `datasets` feature metadata, so its Parquet loader decodes `image` as an image column."""
-    features = {}
-    for field in schema:
-        if field.name == "image":
-            features[field.name] = IMAGE_FEATURE
-        elif pa.types.is_list(field.type):
-            features[field.name] = {
-                "feature": {"dtype": str(field.type.value_type), "_type": "Value"},
-                "_type": "Sequence",
-            }
-        else:
-            dtype = (
-                "string" if pa.types.is_string(field.type) or pa.types.is_large_string(field.type) else str(field.type)
-            )
-            features[field.name] = {"dtype": "bool" if dtype == "bool" else dtype, "_type": "Value"}
-    return {"info": {"features": features}}
+def render_factors(config: RenderConfig) -> tuple[FactorSpec, ...]:
+    """The factor specification of a render: each axis a scalar, the background a `type/index` category."""
+    kind, index = config.canonical_background
+    specs = [FactorSpec(name, "scalar", axis.canonical) for name, axis in config.axes.items()]
+    return (*specs, FactorSpec("background", "categorical", f"{kind}/{index}"))
+
+
+def render_image(config: RenderConfig) -> ImageSpec:
+    """How a render stores its images."""
+    return ImageSpec(config.image_format, config.image_size, config.image_size)
 
 
 def render_dataset(
@@ -242,21 +202,19 @@ def render_dataset(
     if started:
         check_files(sources)
         _start(config, out_dir, overwrite, sources)
-    recorded = _recorded_checksums(out_dir)
     try:
-        for stale in [*out_dir.glob(".*.partial"), *(out_dir / RECORDS).glob(".*.partial")]:  # of a killed run
-            stale.unlink(missing_ok=True)
-        records = list(
-            map_ordered(
-                partial(render_shard, config, out_dir=out_dir, recorded=recorded),
-                shard_tasks(config),
-                workers,
-                "Rendering",
-                weight=lambda task: task.stop - task.start,
-                progress=progress,
-                engine=engine,
-                address=address,
-            )
+        existing = read_manifest(out_dir / MANIFEST) if (out_dir / MANIFEST).exists() else None
+        records = write_shards(
+            partial(shard_table, config),
+            shard_tasks(config),
+            out_dir,
+            LAYOUT,
+            existing=existing,
+            workers=workers,
+            progress=progress,
+            description="Rendering",
+            engine=engine,
+            address=address,
         )
         write_manifest(config, out_dir, records)
     except BaseException as error:
@@ -365,34 +323,6 @@ def _start(config: RenderConfig, out_dir: Path, overwrite: bool, sources: Render
         )
 
 
-def _recorded_checksums(out_dir: Path) -> dict[str, str]:
-    """SHA-256 of the finished shards by name, from their records and the manifest (which must agree)."""
-    checksums = {}
-    for path in sorted((out_dir / RECORDS).glob("*.json")):
-        fix = "delete this record file, and its shard is rendered again"
-        entry = read_json_object(path, fix)
-        if not _valid_entry(entry) or path.name != f"{entry['name']}.json":
-            raise InputError(f"not a shard record (name, design, rows, sha256); {fix}", path=path)
-        checksums[entry["name"]] = entry["sha256"]
-    if (out_dir / MANIFEST).exists():
-        for entry in read_manifest(out_dir / MANIFEST)["shards"]:
-            if checksums.setdefault(entry["name"], entry["sha256"]) != entry["sha256"]:
-                raise InputError(
-                    f"{RECORDS}/{entry['name']}.json and manifest.json record different SHA-256 for this shard; "
-                    "the folder is inconsistent: render the dataset again with --overwrite",
-                    path=out_dir / entry["name"],
-                )
-    return checksums
-
-
-def _write_record(out_dir: Path, record: ShardRecord) -> None:
-    path = out_dir / RECORDS / f"{record.name}.json"
-    text = json.dumps(asdict(record), indent=2) + "\n"
-    if not path.exists() or path.read_text() != text:
-        with atomic_file(path) as staging:
-            staging.write_text(text)
-
-
 def _write_error(error: OSError, out_dir: Path) -> InputError:
     where = f" ({error.filename})" if error.filename else ""
     return InputError(
@@ -403,94 +333,51 @@ def _write_error(error: OSError, out_dir: Path) -> InputError:
     )
 
 
-def read_json_object(path: Path, fix: str) -> dict:
-    """A JSON object read from `path`; a missing, unreadable or invalid file is an InputError naming it and `fix`."""
-    try:
-        value = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise InputError(f"the file is missing; {fix}", path=path) from None
-    except OSError as error:
-        raise InputError(f"cannot read the file ({error.strerror or error}); {fix}", path=path) from error
-    except ValueError as error:
-        raise InputError(f"not valid JSON ({error}); {fix}", path=path) from error
-    if not isinstance(value, dict):
-        raise InputError(f"holds a JSON {type(value).__name__}, not an object; {fix}", path=path)
-    return value
+def read_manifest(path: Path) -> Manifest:
+    """A render's `manifest.json`, validated: the store's fields (`fovkit.store.manifest`) and a valid render config.
+
+    A manifest written before the store layer (no `kind`) is read as a render's, its factors and image format
+    derived from its config.
+    """
+    data = read_json_object(path, MANIFEST_FIX)
+    legacy = "kind" not in data
+    if legacy:
+        data = {"kind": KIND, "partition": LAYOUT.partition, **data}
+    check_shards(data, path, MANIFEST_FIX)
+    config = _manifest_config(data, path)
+    if legacy:
+        data = {**data, "factors": factors_to_json(render_factors(config)), "image": render_image(config).to_json()}
+    return parse_manifest(data, path, MANIFEST_FIX, kind=KIND)
 
 
-def read_manifest(path: Path) -> dict:
-    """`manifest.json` checked: a valid render config and shard entries (plain file name, design, rows, SHA-256)."""
-    fix = (
-        "the dataset is damaged: delete manifest.json and resume the render with the same config "
-        "(`fovkit render run CONFIG --out FOLDER`) to write it again"
-    )
-    manifest = read_json_object(path, fix)
-    shards = manifest.get("shards")
-    if not isinstance(shards, list) or not shards:
-        raise InputError(f"no list of shards; {fix}", path=path, field="shards")
-    bad = [entry for entry in shards if not _valid_entry(entry)]
-    if bad:
-        raise InputError(
-            f"shard entries need a plain file name ending in .parquet, a design, rows and a SHA-256; got "
-            f"{preview(bad, limit=2)}; {fix}",
-            path=path,
-            field="shards",
-        )
-    if not isinstance(manifest.get("config"), dict):
-        raise InputError(f"no config object; {fix}", path=path, field="config")
+def _manifest_config(data: dict, path: Path) -> RenderConfig:
+    """The render config a manifest records; a missing or invalid one is an InputError naming its field."""
+    if not isinstance(data.get("config"), dict):
+        raise InputError(f"no config object; {MANIFEST_FIX}", path=path, field="config")
     try:
-        RenderConfig(**manifest["config"])
+        return RenderConfig(**data["config"])
     except (ValidationError, TypeError) as error:
         problem = error.errors()[0] if isinstance(error, ValidationError) else {"loc": (), "msg": str(error)}
         where = ".".join(map(str, problem["loc"])) or "config"
-        message = f"not a valid render config ({where}: {problem['msg']}); {fix}"
+        message = f"not a valid render config ({where}: {problem['msg']}); {MANIFEST_FIX}"
         raise InputError(message, path=path, field="config") from error
-    return manifest
-
-
-def _valid_entry(entry: object) -> bool:
-    """True for a shard record: a plain shard file name, a design, a non-negative row count and a SHA-256."""
-    return (
-        isinstance(entry, dict)
-        and isinstance(entry.get("name"), str)
-        and SHARD_NAME.match(entry["name"]) is not None
-        and isinstance(entry.get("design"), str)
-        and isinstance(entry.get("rows"), int)
-        and not isinstance(entry.get("rows"), bool)
-        and entry["rows"] >= 0
-        and isinstance(entry.get("sha256"), str)
-        and SHA256.match(entry["sha256"]) is not None
-    )
 
 
 def write_manifest(config: RenderConfig, out_dir: Path, records: list[ShardRecord]) -> Path:
-    """`manifest.json`: counts per design, every shard's rows and SHA-256, the config and package versions.
+    """`manifest.json`: kind `render`, the factors, counts per design, every shard's rows and SHA-256, the config.
 
     An existing manifest is kept as it is when it lists the same shards; one that records other checksums is never
     rewritten (InputError).
     """
     path = Path(out_dir) / MANIFEST
-    shards = [asdict(record) for record in records]
-    if path.exists():
-        listed = {entry["name"]: entry for entry in read_manifest(path)["shards"]}
-        differ = [entry["name"] for entry in shards if listed.get(entry["name"]) != entry]
-        if differ or len(listed) != len(shards):
-            raise InputError(
-                f"manifest.json records other shards or checksums than the folder holds ({preview(differ)}); it is "
-                "never rewritten with different checksums: render the dataset again with --overwrite",
-                path=path,
-            )
-        return path
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[record.design] = counts.get(record.design, 0) + record.rows
-    manifest = {
-        "config": config.model_dump(mode="json"),
-        "counts": counts,
-        "total": sum(counts.values()),
-        "shards": shards,
-        "versions": package_versions(("fovkit", "numpy", "pyarrow", "moderngl", "trimesh", "pillow")),
-    }
-    with atomic_file(path) as staging:
-        staging.write_text(json.dumps(manifest, indent=2) + "\n")
-    return path
+    return store_manifest.write_manifest(
+        out_dir,
+        kind=KIND,
+        partition=LAYOUT.partition,
+        factors=render_factors(config),
+        image=render_image(config),
+        records=records,
+        extra={"config": config.model_dump(mode="json")},
+        packages=VERSIONED,
+        existing=read_manifest(path) if path.exists() else None,
+    )

@@ -51,6 +51,8 @@ def design_table(config: RenderConfig, design: str, start: int, stop: int) -> pd
     """
     import pandas as pd  # imported here so that planning (`design_sizes`) stays fast
 
+    from fovkit.tables.factor_table import FactorSpec, varies_from_canonical
+
     size = next((item for item in design_sizes(config) if item.design == design), None)
     if size is None:
         raise ValueError(f"design {design!r} is not in the config's designs {config.designs}")
@@ -78,11 +80,10 @@ def design_table(config: RenderConfig, design: str, start: int, stop: int) -> pd
     frame["background_index"] = background % config.backgrounds_per_type
     canonical_background = all_backgrounds(config).index(tuple(config.canonical_background))
     for column, name in enumerate(names):
-        axis = config.axes[name]
-        frame[f"varies_{name}"] = ~np.isclose(
-            values[:, column], axis.canonical, rtol=0, atol=1e-9 * (axis.high - axis.low)
-        )
-    frame["varies_background"] = background != canonical_background
+        spec = FactorSpec(name, "scalar", config.axes[name].canonical)
+        frame[f"varies_{name}"] = varies_from_canonical(values[:, column], spec)
+    background_spec = FactorSpec("background", "categorical", canonical_background)
+    frame["varies_background"] = varies_from_canonical(background, background_spec)
     return frame
 
 

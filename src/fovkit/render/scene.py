@@ -12,10 +12,10 @@ from fovkit.render.assets import Asset, FolderCatalog, ProceduralCatalog
 from fovkit.render.backgrounds import FolderBackgrounds, background
 from fovkit.render.config import RenderConfig
 from fovkit.render.sources import resolve_sources
+from fovkit.store.codec import encode, extension
 
 DEFAULTS = {"yaw": 0.0, "pitch": 0.0, "roll": 0.0, "position_x": 0.0, "position_y": 0.0, "size": 0.55}
 """Render parameters that no axis of the config sets take these values."""
-EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "raw": "rgb"}
 CHECK_COLUMNS = ("bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1", "visible_fraction", "clipped", "blank")
 
 
@@ -36,13 +36,11 @@ class SceneRenderer:
             self.catalog = ProceduralCatalog(self.class_names, config.instances_per_class, seed=config.seed)
         self.backgrounds = FolderBackgrounds(config.backgrounds) if config.backgrounds else background
         self.renderer = Renderer(config.image_size, config.image_size, config.samples)
-        self.extension = EXTENSIONS[config.image_format]
+        self.extension = extension(config.image_format)
         self._assets: OrderedDict[tuple[str, int], Asset] = OrderedDict()
 
     def render_rows(self, frame: pd.DataFrame) -> tuple[list[bytes], pd.DataFrame]:
         """Encoded images and render checks (box, visible fraction, clipped, blank) for rows of `design_table`."""
-        from fovkit.render.gl import encode_image
-
         parameters = {axis.parameter: name for name, axis in self.config.axes.items()}
         columns = {parameter: frame[name].to_numpy(dtype=np.float64) for parameter, name in parameters.items()}
         size = self.config.image_size
@@ -62,7 +60,7 @@ class SceneRenderer:
                     frame["background_type"].iat[row], int(frame["background_index"].iat[row]), size, self.config.seed
                 ),
             )
-            images.append(encode_image(result.image, self.config.image_format, self.config.jpeg_quality))
+            images.append(encode(result.image, self.config.image_format, self.config.jpeg_quality))
             box = result.bbox or (-1, -1, -1, -1)
             checks.append((*box, result.visible_fraction, result.clipped, result.blank))
         return images, pd.DataFrame(checks, columns=list(CHECK_COLUMNS), index=frame.index)

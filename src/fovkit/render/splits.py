@@ -15,13 +15,16 @@ import pandas as pd
 
 from fovkit.errors import InputError
 from fovkit.seeding import rng
+from fovkit.tables.factor_table import varying_only
 
 OBJECT = ["label", "instance"]
+NO_VARIATION = "none"
+"""`train_factor` of the baseline training set of every experiment: the canonical training set (no variability)."""
 
 
 def canonical_rows(samples: pd.DataFrame) -> pd.DataFrame:
     """Rows where no factor varies (every `varies_*` flag is False)."""
-    return samples[~samples[_flags(samples)].any(axis=1)]
+    return samples[varying_only(samples[_flags(samples)].to_numpy())]
 
 
 def varying_rows(samples: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
@@ -31,8 +34,7 @@ def varying_rows(samples: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
     unknown = [name for name, flag in zip(factors, chosen, strict=True) if flag not in flags]
     if unknown:
         raise InputError(f"unknown factors {unknown}; known: {[flag[7:] for flag in flags]}", field="factors")
-    others = [flag for flag in flags if flag not in chosen]
-    return samples[samples[chosen].any(axis=1) & ~samples[others].any(axis=1)]
+    return samples[varying_only(samples[flags].to_numpy(), [flags.index(flag) for flag in chosen])]
 
 
 def canonical_training_set(samples: pd.DataFrame) -> pd.DataFrame:

@@ -1,5 +1,6 @@
-"""Plots and self-contained HTML reports built from fovkit result tables."""
+"""Plots and self-contained HTML reports built from fovkit run folders alone (no analysis is imported)."""
 
-from fovkit.report.imagenetx import write_imagenetx_report
+from fovkit.report.combined import write_combined_report
+from fovkit.report.pages import write_report
 
-__all__ = ["write_imagenetx_report"]
+__all__ = ["write_combined_report", "write_report"]

@@ -6,11 +6,15 @@ its files are then kept in fovkit's cache (verified on read) and copied instead 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from fovkit.cache import cache_dir, load_verified, store_verified
@@ -28,6 +32,18 @@ class FigureJob:
     stem: str
     build: Callable[[], Figure]
     cache_key: str | None = None
+
+
+def figure_key(tables: Sequence[pd.DataFrame], modules: Sequence[str]) -> str:
+    """A cache key for a figure: digest of the tables it shows, the modules that draw it and the package versions."""
+    digest = hashlib.sha256()
+    for table in tables:
+        digest.update(repr((list(table.index.names), list(table.columns))).encode())
+        digest.update(pd.util.hash_pandas_object(table, index=True).to_numpy().tobytes())
+    for module in (*modules, "fovkit.report.plots", "fovkit.report.html"):
+        digest.update(Path(find_spec(module).origin).read_bytes())
+    digest.update(f"{version('matplotlib')}|{version('fovkit')}".encode())
+    return digest.hexdigest()[:20]
 
 
 _PENDING: dict[str, FigureJob] = {}

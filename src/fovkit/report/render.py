@@ -1,29 +1,37 @@
-"""Report section of a rendered synthetic dataset: design counts, contact sheets and render checks."""
+"""Report page of a rendered synthetic dataset folder: design counts, contact sheets and render checks."""
 
 from __future__ import annotations
 
-from fovkit.render.counts import design_sizes
-from fovkit.render.job import RenderRun
 from fovkit.report.html import SavedFigure, Section, figure_block, paragraph, table_block
+from fovkit.report.page import Page, versions_table
+from fovkit.report.run_folder import RunFolder
+
+MANIFEST = "manifest.json"
+CHECKS = "render_checks"
 
 
-def render_section(run: RenderRun, title: str = "Synthetic dataset") -> Section:
-    """A report section showing what was rendered: counts per design, one contact sheet per design, checks."""
-    config = run.dataset.config
-    counts = ", ".join(f"{size.design}: {size.total:,} images" for size in design_sizes(config))
-    section = Section(title, "synthetic-dataset")
+def render_page(run: RunFolder, prefix: str = "") -> Page:
+    """What was rendered: counts per design (from `manifest.json`), one contact sheet per design, checks per class."""
+    manifest = run.json(MANIFEST)
+    config = manifest.get("config", {})
+    counts = ", ".join(f"{design}: {count:,} images" for design, count in manifest.get("counts", {}).items())
+    size = config.get("image_size")
+    section = Section("Synthetic dataset", f"{prefix}synthetic-dataset")
     section.add(
         paragraph(
-            f"{len(run.dataset.samples):,} images of {config.image_size}x{config.image_size} px rendered into "
-            f"`{run.dataset.folder}` ({counts}). Factors: {', '.join(config.factors)}; each varies around its "
-            "canonical value as in the robustness-limits paper (section 3.1)."
+            f"{manifest.get('total', 0):,} images of {size}x{size} px rendered into `{run.path}` ({counts}). Factors: "
+            f"{', '.join(factor['name'] for factor in manifest.get('factors', []))}; each varies around its canonical "
+            "value as in the "
+            "robustness-limits paper (section 3.1)."
         )
     )
-    for sheet in run.contact_sheets:
+    for sheet in sorted(run.path.glob("contact_*.png")):
         design = sheet.stem.removeprefix("contact_")
         saved = SavedFigure(sheet, sheet.read_bytes())
         section.add(
             figure_block(saved, f"contact sheet of the {design} design", f"Design `{design}`: one row per class.")
         )
-    section.add(table_block(run.checks, caption="Render checks per class (blank, clipped, mean visible fraction)"))
-    return section
+    checks = run.table(CHECKS, "class_name")
+    section.add(table_block(checks, caption="Render checks per class (blank, clipped, mean visible fraction)"))
+    config_section = Section("Configuration", f"{prefix}configuration").add(versions_table(run.record))
+    return Page("Rendered dataset", [section, config_section])

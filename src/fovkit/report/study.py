@@ -1,8 +1,7 @@
-"""Report sections of the robustness-limits protocols: the gap table and the variability experiments."""
+"""Report pages of the robustness-limits protocols, read from their run folders: gap tables and experiments."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -20,10 +19,11 @@ from fovkit.report.html import (
     note,
     paragraph,
     readable,
-    render_page,
     save_figure,
     table_block,
 )
+from fovkit.report.page import Page, versions_table
+from fovkit.report.run_folder import RunFolder
 
 GAP_NOTE = (
     "A factor's gap is the held-out accuracy on images where only that factor varies minus the held-out canonical "
@@ -37,6 +37,39 @@ INTERVAL_NOTE = (
 GAP_DIGITS = 1
 """Decimals of accuracies and gaps in points."""
 CANONICAL_GROUP = "canonical"
+GAP_INDEX = ["backbone", "protocol"]
+SUMMARY_INDEX = {
+    "same_factor": ["backbone", "protocol", "train_factor"],
+    "slopes": ["backbone", "protocol", "train_factor"],
+    "average_slopes": ["protocol"],
+    "heatmaps": ["train_factor"],
+}
+"""Index columns of an experiment's summary tables when read from CSV (their Parquet copies keep the index)."""
+
+
+def probe_page(run: RunFolder, plot_dir: Path, svg: bool = False, prefix: str = "") -> Page:
+    """The page of a `fovkit probe` folder: its gap table (with intervals when written) and bar chart."""
+    gaps = run.table("gap_table", GAP_INDEX)
+    intervals = run.optional("gap_intervals")
+    section = probe_section(gaps, plot_dir, intervals=intervals, svg=svg, anchor=f"{prefix}gap-table")
+    config = Section("Configuration", f"{prefix}configuration").add(versions_table(run.record))
+    return Page("Robustness to factors of variation: gap table", [section, config])
+
+
+def experiment_page(run: RunFolder, plot_dir: Path, svg: bool = False, prefix: str = "") -> Page:
+    """The page of a `fovkit experiment` folder: the summary tables its run record lists, with their figures."""
+    name = str(run.record.get("experiment", run.command.rsplit(" ", 1)[-1]))
+    description = str(run.record.get("description", f"{name}: variability experiment"))
+    tables: dict = {}
+    for key in run.record.get("tables", []):
+        if key.startswith("heatmap_"):
+            heatmap = run.table(key, SUMMARY_INDEX["heatmaps"])
+            tables.setdefault("heatmaps", {})[key.removeprefix("heatmap_")] = heatmap
+        else:
+            tables[key] = run.table(key, SUMMARY_INDEX.get(key))
+    section = experiment_section(name, description, tables, plot_dir, svg=svg, anchor=f"{prefix}experiment-{name}")
+    config = Section("Configuration", f"{prefix}configuration").add(versions_table(run.record))
+    return Page(f"Variability experiment {name}", [section, config])
 
 
 def probe_section(
@@ -45,6 +78,7 @@ def probe_section(
     title: str = "Gap table",
     intervals: pd.DataFrame | None = None,
     svg: bool = False,
+    anchor: str = "gap-table",
 ) -> Section:
     """The gap table (one row per backbone x protocol) and its bar chart.
 
@@ -55,9 +89,10 @@ def probe_section(
         intervals: The probe's long `gap_intervals` table (`backbone, protocol, group, n, accuracy, gap, gap_low,
             gap_high`); when given, every gap shows its 95% interval and n, and the bars get error bars.
         svg: Also save the bar chart as SVG.
+        anchor: The section's anchor in the page.
 
     """
-    section = Section(title, "gap-table")
+    section = Section(title, anchor)
     section.add(paragraph(GAP_NOTE + (INTERVAL_NOTE if intervals is not None else "")))
     section.add(gap_table_block(gaps, intervals))
     saved = save_figure(gap_plots.gap_bars(gaps, intervals), plot_dir, "gaps", svg=svg)
@@ -114,10 +149,15 @@ def _interval_column(column: str, values: pd.Series, group: str, intervals: pd.D
 
 
 def experiment_section(
-    name: str, description: str, tables: dict[str, pd.DataFrame], plot_dir: Path, svg: bool = False
+    name: str,
+    description: str,
+    tables: dict[str, pd.DataFrame],
+    plot_dir: Path,
+    svg: bool = False,
+    anchor: str | None = None,
 ) -> Section:
     """One experiment: its summary tables and figures (which ones depends on the experiment); SVGs when `svg`."""
-    section = Section(f"Experiment {description.split(':')[0]} ({name})", f"experiment-{name}")
+    section = Section(f"Experiment {description.split(':')[0]} ({name})", anchor or f"experiment-{name}")
     section.add(paragraph(description[description.index(":") + 1 :].strip().capitalize() + "."))
     blocks: list[Markup] = []
     if "curves" in tables:
@@ -149,13 +189,3 @@ def experiment_section(
     if not blocks:
         blocks.append(note("No summary for this experiment."))
     return section.add(*blocks)
-
-
-def write_study_report(out_dir: Path, title: str, sections: Sequence[Section], intro: Sequence[Markup] = ()) -> Path:
-    """Write `out_dir / "report.html"` (self-contained) from sections."""
-    from fovkit.report.imagenetx import _version
-
-    page = render_page(title, list(sections), intro=intro, footer=f"Generated by fovkit {_version('fovkit')}.")
-    path = Path(out_dir) / "report.html"
-    path.write_text(page, encoding="utf-8")
-    return path

@@ -27,6 +27,7 @@ class SampleUniverse:
         integer_ids: Optional fast path: distinct non-negative integers for ids of one fixed form (e.g. the number
             in `ILSVRC2012_val_00000293.JPEG`), None for an array holding any other id. Files are then aligned by
             an array look-up instead of hashing their strings.
+        missing_fix: What to do about samples without a prediction, in the error message.
 
     """
 
@@ -35,6 +36,7 @@ class SampleUniverse:
     is_known_extra: Callable[[np.ndarray], np.ndarray] | None = None
     default_order: pd.Index | None = None
     integer_ids: Callable[[pa.Array], np.ndarray | None] | None = None
+    missing_fix: str = "predict every sample of the factor table"
 
 
 @dataclass
@@ -102,7 +104,7 @@ class SampleAligner:
             ids = self.universe.target[missing].tolist()
             raise InputError(
                 f"missing rows: {len(missing)} of the {len(rows)} samples of {self.universe.description} have no "
-                f"prediction, e.g. {preview(ids)}; predict every sample (or pick the matching --partition)",
+                f"prediction, e.g. {preview(ids)}; {self.universe.missing_fix}",
                 path=path,
                 field=field_name,
             )

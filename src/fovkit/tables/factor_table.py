@@ -62,7 +62,7 @@ class FactorTable:
         unknown = [name for name in chosen if name not in specs]
         if unknown:
             raise InputError(f"unknown factors {preview(unknown)}; known: {self.factor_names}", path=self.source)
-        columns = [_differs(self.frame[name].to_numpy(), specs[name]) for name in chosen]
+        columns = [varies_from_canonical(self.frame[name].to_numpy(), specs[name]) for name in chosen]
         return np.stack(columns, axis=1) if columns else np.zeros((len(self), 0), dtype=bool)
 
     def subset(self, mask: np.ndarray) -> FactorTable:
@@ -70,11 +70,36 @@ class FactorTable:
         return FactorTable(self.frame.loc[mask].reset_index(drop=True), self.factors, self.source)
 
 
-def _differs(values: np.ndarray, spec: FactorSpec) -> np.ndarray:
-    """True where a value is not the canonical one; scalars compare with a tolerance for floating-point grids."""
+def varies_from_canonical(values: np.ndarray, spec: FactorSpec) -> np.ndarray:
+    """True where a value of factor `spec` is not its canonical one: the one definition of "varies".
+
+    Scalars compare with a tolerance (1e-9, relative and absolute) so values on floating-point grids that are meant
+    to be the canonical value count as canonical; binary and categorical values compare exactly. A factor without a
+    canonical value (`NO_CANONICAL`) has no "varies": asking is an InputError.
+    """
+    if not has_canonical(spec):
+        raise InputError(f"factor '{spec.name}' has no canonical value; give one to compare against it")
     if spec.kind == "scalar":
-        return ~np.isclose(values.astype(float), float(spec.canonical), rtol=1e-9, atol=1e-9)
-    return values != spec.canonical
+        return ~np.isclose(np.asarray(values).astype(float), float(spec.canonical), rtol=1e-9, atol=1e-9)
+    return np.asarray(values) != spec.canonical
+
+
+def varying_only(varies: np.ndarray, columns: Sequence[int] = ()) -> np.ndarray:
+    """Rows where at least one of `columns` varies and every other factor is canonical.
+
+    Args:
+        varies: Boolean (samples x factors) matrix, as `FactorTable.varies` returns (or a table's `varies_*` flags).
+        columns: Column numbers of the factors allowed to vary; empty gives the canonical rows (nothing varies).
+
+    Returns:
+        Boolean (samples,) mask.
+
+    """
+    varies = np.asarray(varies, dtype=bool)
+    chosen = np.zeros(varies.shape[1], dtype=bool)
+    chosen[list(columns)] = True
+    others = varies[:, ~chosen].any(axis=1)
+    return ~others if not chosen.any() else varies[:, chosen].any(axis=1) & ~others
 
 
 def _validate(frame: pd.DataFrame, factors: tuple[FactorSpec, ...], source: str) -> None:
@@ -91,3 +116,16 @@ def _validate(frame: pd.DataFrame, factors: tuple[FactorSpec, ...], source: str)
             raise InputError(f"missing values in rows {preview(null_rows.tolist())}", path=source, field=column)
     if not pd.api.types.is_integer_dtype(frame["label"]):
         raise InputError(f"labels must be integers, got dtype {frame['label'].dtype}", path=source, field="label")
+
+
+NO_CANONICAL = None
+"""`FactorSpec.canonical` of a factor that has no canonical value (a user's scalar or categorical factor given none).
+
+Such a factor still has analysis groups but no "varies from canonical": leave it out of `FactorTable.varies` and of
+gap tables (test with `has_canonical`).
+"""
+
+
+def has_canonical(spec: FactorSpec) -> bool:
+    """Whether `spec` names a canonical value, so that "varies from canonical" (and a gap table) applies to it."""
+    return spec.canonical is not NO_CANONICAL

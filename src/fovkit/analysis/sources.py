@@ -1,0 +1,112 @@
+"""Sources of factor-labelled images as analysis specs: a user's factor table and a rendered dataset.
+
+ImageNet-X is a third source (`fovkit.imagenetx.analysis.imagenetx_spec`); corruptions and counterfactuals add theirs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from fovkit.analysis.criteria import AcceptableLabels, SameGroup, TopOne
+from fovkit.analysis.spec import AnalysisSpec, GapSetup, Hierarchy
+from fovkit.errors import InputError
+from fovkit.tables import FactorTable
+from fovkit.tables.alignment import SampleUniverse
+from fovkit.tables.factor_files import FactorFile
+from fovkit.tables.factor_table import has_canonical
+
+RENDER_GAP_DESIGNS = ("single",)
+"""Rows of a rendered dataset's canonical and one-factor gap groups: those of `fovkit probe` (its default)."""
+
+
+def factor_file_spec(factors: FactorFile, title: str | None = None) -> AnalysisSpec:
+    """The analysis of a user's factor table: top-1, acceptable labels and same-group criteria where given.
+
+    A gap table is added over the factors with a canonical value when some rows are canonical in all of them;
+    every image is its own cluster (a table names no objects).
+    """
+    table = factors.table
+    criteria: list = [TopOne(table.labels)]
+    if factors.acceptable is not None:
+        criteria.append(AcceptableLabels(factors.acceptable))
+    hierarchy = None
+    if factors.hierarchy_name is not None:
+        name = factors.hierarchy_name
+        hierarchy = Hierarchy(name, factors.hierarchy_names, factors.class_hierarchy)
+        criteria.append(
+            SameGroup(
+                factors.class_hierarchy,
+                factors.hierarchy,
+                name=name if name not in ("class", "acceptable") else f"same_{name}",
+                label=f"same {name}",
+                description=f"A prediction is correct when its class has the image's {name}.",
+            )
+        )
+    canonical = tuple(factor.name for factor in table.factors if has_canonical(factor))
+    varies = table.varies(canonical)
+    has_gaps = bool(canonical) and bool((~varies.any(axis=1)).any())
+    notes = ()
+    if has_gaps and len(canonical) < len(table.factors):
+        notes = (f"The gap table varies the factors with a canonical value only: {', '.join(canonical)}.",)
+    return AnalysisSpec(
+        table=table,
+        factor_names=factors.group_names,
+        factor_mask=factors.group_mask,
+        num_classes=factors.num_classes,
+        criteria=tuple(criteria),
+        universe=factors.sample_universe(),
+        title=title or f"Factor analysis of {factors.source.name}",
+        hierarchy=hierarchy,
+        class_names=factors.class_names,
+        gaps=GapSetup(np.arange(len(table)), factors=canonical) if has_gaps else None,
+        varies=varies,
+        notes=notes,
+    )
+
+
+def rendered_spec(
+    folder: Path, split: str | None = None, title: str | None = None, designs: tuple[str, ...] | None = None
+) -> AnalysisSpec:
+    """The analysis of a rendered dataset: each factor "varies from canonical", top-1, and the gap table.
+
+    Args:
+        folder: A dataset written by `fovkit render run` (its shards are verified as they are read).
+        split: Only the rows of this split (`train` or `held_out`); all rows by default.
+        title: Title of the report.
+        designs: Only the rows of these designs (`single`, `paired`, `all`); all rows by default.
+
+    """
+    from fovkit.render.store import SPLITS, RenderedDataset, object_ids
+
+    dataset = RenderedDataset.open(folder)
+    table = dataset.factor_table()
+    if split is not None:
+        if split not in SPLITS:
+            raise InputError(f"unknown split {split!r}; the splits are {list(SPLITS)}", field="split")
+        table = table.subset(table.frame["split"].to_numpy() == split)
+    if designs is not None:
+        unknown = sorted(set(designs) - set(dataset.config.designs))
+        if unknown:
+            raise InputError(
+                f"unknown designs {unknown}; this dataset's designs are {list(dataset.config.designs)}", field="designs"
+            )
+        table = table.subset(table.frame["design"].isin(designs).to_numpy())
+    frame = table.frame.assign(sample_id=table.frame["sample_id"].astype(str))
+    table = FactorTable(frame, table.factors, table.source)
+    designs = RENDER_GAP_DESIGNS if set(RENDER_GAP_DESIGNS) <= set(frame["design"]) else None
+    return AnalysisSpec(
+        table=table,
+        factor_names=tuple(table.factor_names),
+        factor_mask=table.varies(),
+        num_classes=len(dataset.class_names),
+        criteria=(TopOne(table.labels),),
+        universe=SampleUniverse(
+            target=table.sample_ids,
+            description=f"the rendered dataset {Path(folder).name}" + (f" ({split} split)" if split else ""),
+        ),
+        title=title or f"Factor analysis of the rendered dataset {Path(folder).name}",
+        class_names=tuple(dataset.class_names),
+        gaps=GapSetup(object_ids(frame), designs),
+    )

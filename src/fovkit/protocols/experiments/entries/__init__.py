@@ -1,0 +1,1 @@
+"""One module per variability experiment, each registering itself with `register_experiment`."""
