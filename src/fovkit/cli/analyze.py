@@ -70,7 +70,10 @@ def analyze(
     out: Annotated[
         Path, typer.Option("--out", "-o", metavar="FOLDER", help="Output folder (must be new or empty).")
     ] = Path("results/analysis"),
-    id_column: Annotated[str | None, typer.Option(metavar="NAME", help="Column of image ids.")] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(metavar="NAME", help="Column of image ids. Default: the first of file_name, id, sample_id."),
+    ] = None,
     label_column: Annotated[str | None, typer.Option(metavar="NAME", help="Column of true labels.")] = None,
     factor_column: Annotated[
         list[str] | None,
@@ -87,20 +90,29 @@ def analyze(
         Path | None,
         typer.Option(metavar="TXT", help="Class names, one per line (line i = class id i); labels may be names."),
     ] = None,
-    num_classes: Annotated[int | None, typer.Option(metavar="N", help="Number of classes without --classes.")] = None,
+    num_classes: Annotated[
+        int | None,
+        typer.Option(metavar="N", help="Number of classes without --classes. Default: the largest label + 1."),
+    ] = None,
     numeric_bins: Annotated[int | None, typer.Option(metavar="N", help="Quantile bins of numeric factors.")] = None,
     canonical: Annotated[
         list[str] | None,
-        typer.Option(metavar="FACTOR=VALUE", help="Canonical value of a factor (repeatable); enables the gap table."),
+        typer.Option(
+            metavar="FACTOR=VALUE",
+            help="Canonical value of a factor (repeatable; binary factors are canonical at 0). Factors with one "
+            "define the gap table.",
+        ),
     ] = None,
     split: Annotated[
-        str | None, typer.Option(metavar="SPLIT", help="Rendered datasets: only train or held_out rows.")
+        str | None, typer.Option(metavar="SPLIT", help="Rendered datasets: only train or held_out rows. Default: both.")
     ] = None,
     design: Annotated[
         list[str] | None,
-        typer.Option(metavar="DESIGN", help="Rendered datasets: only rows of this design (repeatable)."),
+        typer.Option(metavar="DESIGN", help="Rendered datasets: only rows of this design (repeatable). Default: all."),
     ] = None,
-    title: Annotated[str | None, typer.Option(metavar="TEXT", help="Title of the report.")] = None,
+    title: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Title of the report. Default: from the table's file name.")
+    ] = None,
     groups: ModelGroups = None,
     shift_scores: ShiftScores = None,
     file_names: FileNames = None,

@@ -114,12 +114,19 @@ def config_command(config: Callable[[], type[BaseModel]], flags: Mapping[str, st
 
 
 def config_defaults(model: type[BaseModel], flags: Mapping[str, str]) -> dict[str, str]:
-    """Option -> the default of the config field it sets, as the user would type it (fields without one left out)."""
+    """Option -> the default of the config field it sets, as the user would type it.
+
+    Fields without a default, or whose default is "not set" (None, an empty mapping), are left out: the option's own
+    help says what happens without it.
+    """
     shown = {}
     for field, flag in flags.items():
         info = model.model_fields[field]
-        if not info.is_required():
-            shown[flag] = show_default(info.get_default(call_default_factory=True), flag)
+        if info.is_required():
+            continue
+        value = info.get_default(call_default_factory=True)
+        if value is not None and value != {}:
+            shown[flag] = show_default(value, flag)
     return shown
 
 
