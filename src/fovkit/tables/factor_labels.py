@@ -108,7 +108,7 @@ class ClassCoder:
         integer = pc.match_substring_regex(text, INTEGER_PATTERN).to_numpy(zero_copy_only=False) & (ids < 0)
         if self.names is None:
             problem = "labels that are not class ids (integers >= 0)"
-            fix = "give a class-name file (classes) to use class names"
+            fix = "give a class-name file (--classes, one name per line) to use class names"
         else:
             problem = f"unknown labels, neither class names in {printable(self.classes_path)} nor class ids"
             fix = ""
