@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from fovkit.errors import InputError, preview, printable
 from fovkit.tables.factor_groups import INTEGER_PATTERN
-from fovkit.tables.sniff import SNIFF_BYTES, content_problem, path_problem, unreadable
+from fovkit.tables.sniff import path_problem, read_text
 
 LIST_SEPARATOR = ";"
 MAX_CLASSES = 1 << 20
@@ -34,19 +34,7 @@ def read_class_names(path: Path) -> tuple[str, ...]:
     problem = path_problem(path)
     if problem:
         raise InputError(problem, path=path, field="classes")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise unreadable(path, error, "class-name file") from error
-    problem = content_problem(data[:SNIFF_BYTES])
-    if problem:
-        raise InputError(problem, path=path, field="classes")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"the file is not UTF-8 text (byte offset {error.start}); save it as UTF-8", path=path, field="classes"
-        ) from error
+    text = read_text(path, "class-name file", "classes")
     names = [line.strip() for line in text.split("\n")]
     while names and not names[-1]:
         names.pop()

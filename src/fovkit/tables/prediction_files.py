@@ -27,7 +27,7 @@ from fovkit.errors import InputError, preview, printable
 from fovkit.tables.alignment import SampleAligner, SampleUniverse
 from fovkit.tables.predictions import Predictions
 from fovkit.tables.safe_pickle import load_pickle
-from fovkit.tables.sniff import SNIFF_BYTES, content_problem, open_csv, path_problem, unreadable
+from fovkit.tables.sniff import SNIFF_BYTES, content_problem, open_csv, path_problem, read_text, unreadable
 
 ID_COLUMN = "file_name"
 CLASS_COLUMN = "predicted_class"
@@ -400,22 +400,7 @@ def _read_testbed_pickle(path: Path) -> tuple[str | None, np.ndarray, object | N
 
 def _read_name_list(path: Path) -> np.ndarray:
     """File names, one per line (a first line `file_name` is a header), from a UTF-8 text file."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise unreadable(Path(path), error, "file-name list") from error
-    problem = content_problem(data[:SNIFF_BYTES])
-    if problem:
-        raise InputError(problem, path=path, field="format")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"the file is not UTF-8 text (byte {printable(repr(data[error.start : error.start + 1]))} at offset "
-            f"{error.start}); save it as UTF-8",
-            path=path,
-            field="format",
-        ) from error
+    text = read_text(path, "file-name list", "format")
     names = [name for name in (line.strip() for line in text.splitlines()) if name]
     if names and names[0] == ID_COLUMN:
         names = names[1:]

@@ -89,3 +89,33 @@ def open_csv(path: Path) -> pa.NativeFile:
         stream.close()
         raise InputError(problem, path=path, field="format")
     return stream
+
+
+def read_text(path: Path, what: str, field: str) -> str:
+    """A small UTF-8 text file (a leading BOM dropped), after checking its first bytes like a CSV.
+
+    Args:
+        path: The file.
+        what: The file in words for messages, e.g. "class-name file".
+        field: The field errors name.
+
+    Raises:
+        InputError: For a file that cannot be read, non-text content and bytes that are not UTF-8 (with their offset).
+
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise unreadable(Path(path), error, what) from error
+    problem = content_problem(data[:SNIFF_BYTES])
+    if problem:
+        raise InputError(problem, path=path, field=field)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"the file is not UTF-8 text (byte {printable(repr(data[error.start : error.start + 1]))} at offset "
+            f"{error.start}); save it as UTF-8",
+            path=path,
+            field=field,
+        ) from error
