@@ -6,6 +6,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 
 # One torch/BLAS thread per test process (pytest-xdist runs one process per core): stable and fastest here.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -114,3 +115,16 @@ def encoder():
 def val_multi() -> pd.DataFrame:
     """Every ImageNet-X val annotation with all its factors, prototypes kept."""
     return load_factor_table("multi", "val", keep_prototypes=True).frame
+
+
+@pytest.fixture
+def flip_bytes() -> Callable[[Path], None]:
+    """Flip bytes in the middle of a file, as a bad disk or a stray write would (the size stays the same)."""
+
+    def flip(path: Path, count: int = 8) -> None:
+        data = bytearray(path.read_bytes())
+        middle = len(data) // 2
+        data[middle : middle + count] = bytes(byte ^ 0xFF for byte in data[middle : middle + count])
+        path.write_bytes(bytes(data))
+
+    return flip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -55,16 +54,3 @@ def photos(tmp_path: Path) -> Path:
 def micro() -> RenderConfig:
     """MICRO: a config that renders 13 images of 16 px in a fraction of a second."""
     return MICRO
-
-
-@pytest.fixture
-def flip_bytes() -> Callable[[Path], None]:
-    """Flip bytes in the middle of a file, as a bad disk or a stray write would (the size stays the same)."""
-
-    def flip(path: Path, count: int = 8) -> None:
-        data = bytearray(path.read_bytes())
-        middle = len(data) // 2
-        data[middle : middle + count] = bytes(byte ^ 0xFF for byte in data[middle : middle + count])
-        path.write_bytes(bytes(data))
-
-    return flip
