@@ -16,18 +16,40 @@ from torch.nn import functional
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """What a network expects: square input side, per-channel mean and std, resize interpolation."""
+    """What a network expects: square input side, per-channel mean and std, resize interpolation, centre crop.
+
+    `crop_pct` is the share of the shorter side the evaluation crop keeps (timm's convention: 0.875 resizes the
+    shorter side to input_size / 0.875, then crops the centre); 1.0 resizes the whole image.
+    """
 
     input_size: int
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
     std: tuple[float, float, float] = (0.229, 0.224, 0.225)
     interpolation: Literal["bilinear", "bicubic"] = "bilinear"
+    crop_pct: float = 1.0
 
     def key(self) -> str:
         """A stable text form, part of feature-cache keys."""
         mean = ",".join(f"{value:.6g}" for value in self.mean)
         std = ",".join(f"{value:.6g}" for value in self.std)
-        return f"{self.input_size}-{self.interpolation}-m{mean}-s{std}"
+        crop = "" if self.crop_pct == 1.0 else f"-c{self.crop_pct:.6g}"
+        return f"{self.input_size}-{self.interpolation}-m{mean}-s{std}{crop}"
+
+    def prepare(self, image: torch.Tensor) -> torch.Tensor:
+        """One image of any size (float 3 x H x W in [0, 1]) as the evaluation view: 3 x input_size x input_size.
+
+        The shorter side is resized (antialiased) to `input_size / crop_pct` and the centre cropped, as timm and
+        torchvision evaluate; the result is not normalised (`apply` does that inside the model).
+        """
+        height, width = image.shape[-2:]
+        side = self.input_size
+        scaled = max(side, int(side / self.crop_pct))
+        scale = scaled / min(height, width)
+        size = (max(side, round(height * scale)), max(side, round(width * scale)))
+        if size != (height, width):
+            image = functional.interpolate(image[None], size=size, mode=self.interpolation, antialias=True)[0]
+        top, left = (size[0] - side) // 2, (size[1] - side) // 2
+        return image[:, top : top + side, left : left + side].clamp_(0.0, 1.0)
 
     def apply(self, images: torch.Tensor) -> torch.Tensor:
         """Resize float NCHW images in [0, 1] to `input_size` (antialiased) and normalise them."""
@@ -90,6 +112,49 @@ class Backbone(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Features of a batch of images."""
         return self.trunk(self.card.preprocessing.apply(images))
+
+
+@dataclass(frozen=True)
+class LabelSpace:
+    """The classes a classifier's logits stand for, by index.
+
+    Attributes:
+        name: `imagenet-1k` for ImageNet-1k's 1,000 classes in their standard order, else a name of the user's.
+        names: Human-readable class names by index.
+        ids: Stable class ids by index (WordNet ids such as `n01440764` for ImageNet-1k), or None.
+
+    """
+
+    name: str
+    names: tuple[str, ...]
+    ids: tuple[str, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+class ImageClassifier(nn.Module):
+    """A classifier with its own head: images (float NCHW in [0, 1]) -> logits over `labels`.
+
+    Preprocessing (resize and normalisation from `card.preprocessing`) happens inside, as for a Backbone; callers
+    that read images of mixed sizes first bring each to the evaluation view with `card.preprocessing.prepare`.
+
+    Args:
+        network: Module mapping preprocessed images to N x len(labels) logits.
+        card: Identity and preprocessing; `feature_dim` holds the number of logits.
+        labels: What each logit stands for.
+
+    """
+
+    def __init__(self, network: nn.Module, card: ModelCard, labels: LabelSpace) -> None:
+        super().__init__()
+        self.network = network
+        self.card = card
+        self.labels = labels
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Logits of a batch of images."""
+        return self.network(self.card.preprocessing.apply(images))
 
 
 class Classifier(nn.Module):

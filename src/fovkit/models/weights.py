@@ -187,6 +187,7 @@ def read_card(weights_path: str | Path) -> dict | None:
             mean=tuple(float(value) for value in spec["mean"]),
             std=tuple(float(value) for value in spec["std"]),
             interpolation=spec["interpolation"],
+            crop_pct=float(spec.get("crop_pct", 1.0)),
         )
     except (ValueError, KeyError, TypeError) as error:
         raise InputError(f"the model card is not valid JSON from save_backbone ({error})", path=path) from error
