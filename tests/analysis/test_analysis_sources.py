@@ -74,3 +74,70 @@ def test_acceptable_labels_become_a_criterion(tmp_path: Path, user_files):
     spec = load_spec(path, AnalyzeConfig(acceptable_column="ok"), user_files.classes)
     assert [criterion.name for criterion in spec.criteria] == ["class", "acceptable"]
     assert spec.criteria[1].scored.sum() == len(frame) - 5
+
+
+def imagenet_guesses(spec, right_share=0.6, seed=0) -> Predictions:
+    """ImageNet indices: a counterpart of the object's class for `right_share` of the samples, else class 0."""
+    rng = np.random.default_rng(seed)
+    lists = spec.criteria[0].lists
+    right = rng.random(len(lists)) < right_share
+    predicted = np.where(right, lists[:, 0], 0).astype(np.int16)
+    return Predictions(("imagenet_model",), spec.table.sample_ids, predicted[None, :])
+
+
+def test_imagenet_label_space_scores_against_each_class_counterparts(tiny_dataset):
+    spec = rendered_spec(tiny_dataset.folder, label_space="imagenet-1k")
+    assert spec.num_classes == 3 and spec.predicted_range == 1000
+    assert spec.criteria[0].name == "imagenet"
+    predictions = imagenet_guesses(spec)
+    result = analyze(spec, predictions, AnalyzeConfig(bootstrap=0))
+    right = predictions.predicted[0] != 0
+    accuracies = result.criteria["imagenet"].factor_accuracies
+    assert accuracies.loc["imagenet_model"].iloc[0] == pytest.approx(right[spec.factor_mask[:, 0]].mean())
+    assert result.gaps is not None
+
+
+def test_imagenet_label_space_leaves_out_classes_without_a_counterpart(tiny_dataset, monkeypatch):
+    from fovkit.render import imagenet
+
+    monkeypatch.delitem(imagenet.CATALOG_IMAGENET, "chair")
+    spec = rendered_spec(tiny_dataset.folder, label_space="imagenet-1k")
+    kept = set(spec.table.frame["class_name"])
+    assert kept == {"mug", "car"}
+    assert "left out, no ImageNet counterpart: chair" in spec.notes[0]
+    every_id = tiny_dataset.samples["sample_id"].astype(str).to_numpy()
+    assert spec.universe.is_known_extra(every_id).all()
+
+
+def test_imagenet_label_space_needs_a_mapped_class_and_a_rendered_dataset(tiny_dataset, monkeypatch, user_files):
+    from fovkit.render import imagenet
+
+    for name in ("mug", "car", "chair"):
+        monkeypatch.delitem(imagenet.CATALOG_IMAGENET, name)
+    with pytest.raises(InputError, match="no ImageNet-1k counterpart|none of the dataset's classes"):
+        rendered_spec(tiny_dataset.folder, label_space="imagenet-1k")
+    with pytest.raises(InputError, match="--label-space apply to rendered datasets only"):
+        load_spec(user_files.factors, AnalyzeConfig(label_space="imagenet-1k"), user_files.classes)
+
+
+def test_imagenet_predictions_file_goes_through_fovkit_analyze(tiny_dataset, tmp_path):
+    from typer.testing import CliRunner
+
+    from fovkit.cli.main import app
+
+    spec = rendered_spec(tiny_dataset.folder, label_space="imagenet-1k")
+    predictions = imagenet_guesses(spec, right_share=0.5, seed=3)
+    frame = pd.DataFrame(
+        {"file_name": spec.table.sample_ids, "predicted_class": predictions.predicted[0].astype(np.int64)}
+    )
+    frame.to_csv(tmp_path / "imagenet_model.csv", index=False)
+
+    def run(out: str, *extra: str):
+        args = ["analyze", str(tmp_path / "imagenet_model.csv"), "--factors", str(tiny_dataset.folder)]
+        return CliRunner().invoke(app, [*args, "--out", str(tmp_path / out), "--bootstrap", "0", "--quiet", *extra])
+
+    result = run("out", "--label-space", "imagenet-1k")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "report.html").is_file()
+    wrong_space = run("out2")
+    assert wrong_space.exit_code == 2 and "outside 0..2" in wrong_space.output

@@ -34,3 +34,8 @@ class AnalyzeConfig(AnalysisConfig):
     split: Literal["train", "held_out"] | None = Field(None, description="rows of a rendered dataset (default: all)")
     designs: tuple[str, ...] | None = Field(None, description="designs of a rendered dataset (default: all)")
     title: str | None = Field(None, description="title of the report")
+    label_space: Literal["dataset", "imagenet-1k"] = Field(
+        "dataset",
+        description="what predicted classes of a rendered dataset are: its own labels, or ImageNet-1k indices "
+        "(a pretrained ImageNet classifier, scored against each class's ImageNet counterparts)",
+    )

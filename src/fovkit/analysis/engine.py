@@ -172,7 +172,7 @@ def analyze_files(
     shards = guided_shards(paths, workers or default_workers())
     _SHARED.update(
         plan=steps,
-        reader=PredictionFileReader.for_universe(spec.universe, spec.num_classes, file_names),
+        reader=PredictionFileReader.for_universe(spec.universe, spec.predicted_range, file_names),
         checksums=checksums,
     )
     tally, roster = Tally.empty(steps.criteria), ModelRoster()

@@ -6,16 +6,22 @@ ImageNet-X is a third source (`fovkit.imagenetx.analysis.imagenetx_spec`); corru
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from fovkit.analysis.criteria import AcceptableLabels, SameGroup, TopOne
 from fovkit.analysis.spec import AnalysisSpec, GapSetup, Hierarchy
 from fovkit.errors import InputError
+from fovkit.render.imagenet import CATALOG_IMAGENET, IMAGENET_CLASSES, imagenet_lists
 from fovkit.tables import FactorTable
 from fovkit.tables.alignment import SampleUniverse
 from fovkit.tables.factor_files import FactorFile
 from fovkit.tables.factor_table import has_canonical
+
+LabelSpaceName = Literal["dataset", "imagenet-1k"]
+LABEL_SPACES: tuple[LabelSpaceName, ...] = ("dataset", "imagenet-1k")
+"""What the predicted classes of a rendered dataset's analysis are: its own labels, or ImageNet-1k indices."""
 
 RENDER_GAP_DESIGNS = ("single",)
 """Rows of a rendered dataset's canonical and one-factor gap groups: those of `fovkit probe` (its default)."""
@@ -67,7 +73,11 @@ def factor_file_spec(factors: FactorFile, title: str | None = None) -> AnalysisS
 
 
 def rendered_spec(
-    folder: Path, split: str | None = None, title: str | None = None, designs: tuple[str, ...] | None = None
+    folder: Path,
+    split: str | None = None,
+    title: str | None = None,
+    designs: tuple[str, ...] | None = None,
+    label_space: LabelSpaceName = "dataset",
 ) -> AnalysisSpec:
     """The analysis of a rendered dataset: each factor "varies from canonical", top-1, and the gap table.
 
@@ -76,12 +86,21 @@ def rendered_spec(
         split: Only the rows of this split (`train` or `held_out`); all rows by default.
         title: Title of the report.
         designs: Only the rows of these designs (`single`, `paired`, `all`); all rows by default.
+        label_space: What the predicted classes are: `dataset`, the dataset's own labels (a model trained on its
+            classes), or `imagenet-1k`, ImageNet-1k indices (a pretrained ImageNet classifier, untrained here): a
+            prediction is then right when it is one of the ImageNet classes that show the object's class
+            (`fovkit.render.imagenet`), and the classes without one are left out.
 
     """
     from fovkit.render.store import SPLITS, RenderedDataset, object_ids
 
+    if label_space not in LABEL_SPACES:
+        raise InputError(
+            f"unknown label space {label_space!r}; choose one of {list(LABEL_SPACES)}", field="label_space"
+        )
     dataset = RenderedDataset.open(folder)
     table = dataset.factor_table()
+    every_id = table.frame["sample_id"].astype(str).to_numpy()
     if split is not None:
         if split not in SPLITS:
             raise InputError(f"unknown split {split!r}; the splits are {list(SPLITS)}", field="split")
@@ -93,20 +112,58 @@ def rendered_spec(
                 f"unknown designs {unknown}; this dataset's designs are {list(dataset.config.designs)}", field="designs"
             )
         table = table.subset(table.frame["design"].isin(designs).to_numpy())
+    class_names = tuple(dataset.class_names)
+    criterion, prediction_classes, notes = TopOne(table.labels), None, ()
+    if label_space == "imagenet-1k":
+        table, criterion, notes = _imagenet_scoring(table, class_names, folder)
+        prediction_classes = IMAGENET_CLASSES
     frame = table.frame.assign(sample_id=table.frame["sample_id"].astype(str))
     table = FactorTable(frame, table.factors, table.source)
-    designs = RENDER_GAP_DESIGNS if set(RENDER_GAP_DESIGNS) <= set(frame["design"]) else None
+    gap_designs = RENDER_GAP_DESIGNS if set(RENDER_GAP_DESIGNS) <= set(frame["design"]) else None
     return AnalysisSpec(
         table=table,
         factor_names=tuple(table.factor_names),
         factor_mask=table.varies(),
-        num_classes=len(dataset.class_names),
-        criteria=(TopOne(table.labels),),
+        num_classes=len(class_names),
+        criteria=(criterion,),
         universe=SampleUniverse(
             target=table.sample_ids,
             description=f"the rendered dataset {Path(folder).name}" + (f" ({split} split)" if split else ""),
+            is_known_extra=lambda ids: np.isin(ids, every_id),
         ),
         title=title or f"Factor analysis of the rendered dataset {Path(folder).name}",
-        class_names=tuple(dataset.class_names),
-        gaps=GapSetup(object_ids(frame), designs),
+        class_names=class_names,
+        gaps=GapSetup(object_ids(frame), gap_designs),
+        notes=notes,
+        prediction_classes=prediction_classes,
     )
+
+
+def _imagenet_scoring(
+    table: FactorTable, class_names: tuple[str, ...], folder: Path
+) -> tuple[FactorTable, AcceptableLabels, tuple[str, ...]]:
+    """The rows of classes with ImageNet counterparts and the criterion "one of the class's ImageNet classes"."""
+    lists = imagenet_lists(class_names)
+    mapped = (lists >= 0).any(axis=1)
+    if not mapped.any():
+        raise InputError(
+            f"none of the dataset's classes ({', '.join(class_names)}) has an ImageNet-1k counterpart, so ImageNet "
+            f"predictions cannot be scored on it; classes that have one: {', '.join(sorted(CATALOG_IMAGENET))}",
+            path=folder,
+            field="label_space",
+        )
+    table = table.subset(mapped[table.labels])
+    criterion = AcceptableLabels(
+        lists[table.labels],
+        name="imagenet",
+        label="ImageNet classes of the object",
+        description="A prediction is correct when it is one of the ImageNet-1k classes that show the object's class "
+        "(a bottle: beer, wine, water, pop or pill bottle).",
+    )
+    left_out = [name for name, has in zip(class_names, mapped, strict=True) if not has]
+    notes = (
+        "Predictions are ImageNet-1k classes, scored against the ImageNet classes of each rendered class "
+        f"({', '.join(f'{name}: {len(CATALOG_IMAGENET[name])}' for name in class_names if name in CATALOG_IMAGENET)})"
+        + (f"; left out, no ImageNet counterpart: {', '.join(left_out)}." if left_out else "."),
+    )
+    return table, criterion, notes

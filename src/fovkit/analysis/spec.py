@@ -83,6 +83,14 @@ class AnalysisSpec:
     counts; None: `factor_mask` (binary factors)."""
     notes: tuple[str, ...] = ()
     """Where the definitions differ from a reference toolkit, in words for the report."""
+    prediction_classes: int | None = None
+    """Width of the label space the predictions name when it is not the samples' (ImageNet-1k classifiers on
+    renders: 1,000); None: `num_classes`."""
+
+    @property
+    def predicted_range(self) -> int:
+        """Predicted classes lie in 0..predicted_range-1."""
+        return self.num_classes if self.prediction_classes is None else self.prediction_classes
 
     def __post_init__(self) -> None:
         if self.factor_mask.shape != (len(self.table), len(self.factor_names)):

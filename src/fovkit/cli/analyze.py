@@ -36,6 +36,7 @@ FLAGS = {
     "split": "--split",
     "designs": "--design",
     "title": "--title",
+    "label_space": "--label-space",
     "bootstrap": "--bootstrap",
     "seed": "--seed",
 }
@@ -113,6 +114,15 @@ def analyze(
     title: Annotated[
         str | None, typer.Option(metavar="TEXT", help="Title of the report. Default: from the table's file name.")
     ] = None,
+    label_space: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SPACE",
+            help="Rendered datasets: 'imagenet-1k' when the predictions are ImageNet classes (a pretrained ImageNet "
+            "classifier, e.g. from fovkit predict fovkit:efficientnet_lite0): right means one of the object class's "
+            "ImageNet counterparts. Default: the dataset's own labels.",
+        ),
+    ] = None,
     groups: ModelGroups = None,
     shift_scores: ShiftScores = None,
     file_names: FileNames = None,
@@ -144,6 +154,7 @@ def analyze(
         split=split,
         designs=tuple(design) if design else None,
         title=title,
+        label_space=label_space,
         bootstrap=bootstrap,
         seed=seed,
     )

@@ -130,10 +130,11 @@ def load_spec(factors: Path, config: AnalyzeConfig, classes: Path | None = None)
                 "Parquet factor table otherwise",
                 path=factors,
             )
-        return rendered_spec(factors, config.split, config.title, config.designs)
-    if config.split is not None or config.designs is not None:
+        return rendered_spec(factors, config.split, config.title, config.designs, config.label_space)
+    if config.split is not None or config.designs is not None or config.label_space != "dataset":
         raise InputError(
-            "--split and --design apply to rendered datasets only; the factor table is a file", path=factors
+            "--split, --design and --label-space apply to rendered datasets only; the factor table is a file",
+            path=factors,
         )
     options = FactorFileOptions(
         id_column=config.id_column,
