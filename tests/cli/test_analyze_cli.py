@@ -134,5 +134,5 @@ def test_a_rendered_dataset_is_a_factor_table(tiny_dataset, tmp_path: Path):
 
     arguments[arguments.index(str(out))] = str(tmp_path / "both_splits")
     missing = runner.invoke(app, [*arguments, "--design", "single"])
-    assert missing.exit_code == 2 and "are not in the rendered dataset" in missing.output
+    assert missing.exit_code == 2 and "predict every sample of the factor table" in missing.output
     assert not (tmp_path / "both_splits").exists()

@@ -21,8 +21,8 @@ from fovkit.errors import InputError
 from fovkit.models import Backbone, Classifier, load_backbone, save_backbone
 from fovkit.models.weights import read_card
 from fovkit.protocols.config import DEFAULT_BACKBONE, BackboneSpec, FinetuneConfig
-from fovkit.protocols.data import load_images
-from fovkit.protocols.finetune import finetune, predict_logits
+from fovkit.protocols.data import image_source
+from fovkit.protocols.finetune import finetune, predict_labels
 from fovkit.render.config import RenderConfig
 from fovkit.render.counts import n_classes
 from fovkit.render.dataset import render_dataset
@@ -110,7 +110,10 @@ def pretraining_classes(config: PretrainConfig | None = None) -> list[str]:
 
 
 def _pretrain(config: PretrainConfig, folder: Path, progress: bool) -> None:
-    """Render, train and save; the render and the training checkpoints resume after an interruption."""
+    """Render, train and save; the render and the training checkpoints resume after an interruption.
+
+    The renders are decoded into memory when they fit the memory budget (the `pretrain` preset does), else streamed.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     render_dataset(config.render, folder / "renders", progress=progress)
     dataset = RenderedDataset.open(folder / "renders")
@@ -119,10 +122,10 @@ def _pretrain(config: PretrainConfig, folder: Path, progress: bool) -> None:
     with torch.random.fork_rng():
         torch.manual_seed(derive_seed(config.seed, "default_backbone", "head"))
         model = Classifier(backbone, n_classes(config.render))
-    images = load_images(dataset, samples, progress=progress)
+    images = image_source(dataset, samples, progress=progress)
     labels = samples["label"].to_numpy()
     result = finetune(model, images, labels, config.training, checkpoint_dir=folder / "checkpoints", progress=progress)
-    accuracy = float((predict_logits(result.model, images).argmax(axis=1) == labels).mean())
+    accuracy = float((predict_labels(result.model, images) == labels).mean())
     result.history.to_csv(folder / "history.csv", index=False)
     record = {"config": config.model_dump(mode="json"), "train_accuracy": accuracy, "steps": result.steps}
     (folder / "pretrain.json").write_text(json.dumps(record, indent=2) + "\n")

@@ -123,6 +123,9 @@ class ProtocolSettings(BaseModel):
     zero_shot: ZeroShotSettings = ZeroShotSettings()
     batch_size: int = Field(256, ge=1, description="images per batch for feature extraction and prediction")
     device: str = "cpu"
+    workers: int | None = Field(
+        None, ge=1, description="processes extracting features, a shard each (default: one per core; 1: in-process)"
+    )
 
 
 class ProbeConfig(BaseModel):

@@ -1,8 +1,11 @@
-"""Images of a rendered dataset decoded once into memory, and batched as float tensors for training and inference."""
+"""Images of a rendered dataset decoded once into memory, and batched as float tensors for training and inference.
+
+Selections whose decoded size exceeds a memory budget are streamed from the shards instead (`image_source`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -10,7 +13,45 @@ import torch
 from rich.progress import track
 
 from fovkit.errors import InputError, preview
+from fovkit.protocols.streaming import STREAM_WORKERS, StreamedImages
 from fovkit.render.store import RenderedDataset
+
+DEFAULT_MEMORY_BUDGET = 2 * 2**30
+"""Decoded bytes up to which a selection is decoded into memory; larger selections stream from the shards."""
+
+
+def image_source(
+    dataset: RenderedDataset,
+    rows: pd.DataFrame,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    load: Callable[[pd.DataFrame], torch.Tensor] | None = None,
+    workers: int = STREAM_WORKERS,
+    progress: bool = False,
+) -> torch.Tensor | StreamedImages:
+    """The images of `rows`: decoded into memory when they fit `memory_budget` (bytes, uint8), else a stream.
+
+    Training and prediction accept both. In memory, batches are gathered from one tensor (the exact path of
+    selections of the main job's size); streamed, they are decoded from the shards as they are used (see
+    `fovkit.protocols.streaming`), so a selection of any size fits.
+
+    Args:
+        dataset: The rendered dataset the rows come from.
+        rows: Sample rows with `shard` and `row` (from `samples` or `select`).
+        memory_budget: The largest decoded size, in bytes, kept in memory.
+        load: Decodes a selection that fits (default `load_images`), e.g. a runner's cached evaluation images.
+        workers: Decoding processes of a stream (its batches do not depend on them).
+        progress: Show a progress bar while decoding into memory.
+
+    """
+    height, width, channels = dataset.manifest.image.shape
+    if len(rows) * height * width * channels > memory_budget:
+        return StreamedImages(dataset, rows, workers=workers)
+    return load_images(dataset, rows, progress) if load is None else load(rows)
+
+
+def image_mode(images: object) -> str:
+    """How images are read, as results record it: "streamed" for `StreamedImages`, else "in-memory"."""
+    return "streamed" if isinstance(images, StreamedImages) else "in-memory"
 
 
 def load_images(dataset: RenderedDataset, rows: pd.DataFrame, progress: bool = False) -> torch.Tensor:

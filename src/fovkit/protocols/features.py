@@ -1,9 +1,19 @@
-"""Backbone features of a rendered dataset, extracted once and cached on disk per shard.
+"""Backbone features of a rendered dataset: extracted shard by shard on the engine, cached on disk, memory-mapped.
 
 The cache key combines the backbone's identity (id, weights digest, preprocessing) with the dataset's manifest
-checksum, so a changed model, weight file, preprocessing or dataset never reuses stale features. Each shard's
-features are written under a temporary name and renamed, so an interrupted extraction resumes where it stopped, and
-each file's SHA-256 is kept beside it and verified on every read: a damaged file is computed again, never used.
+checksum, so a changed model, weight file, preprocessing or dataset never reuses stale features. Under that key:
+
+- `shards/<shard>.npy` (+ `.sha256`): one shard's features, computed by one engine task (a forked local worker, a
+  Ray task, or this process with one worker) that streams the shard's images batch by batch, and written under a
+  temporary name and renamed, so an interrupted extraction resumes where it stopped. Each file is verified against
+  its SHA-256 whenever it is read: a damaged file is computed again, never used.
+- `features.npy` (+ `.sha256`): every sample's features in `RenderedDataset.samples` order, one float32 array
+  assembled from the verified shard files by plain appends (never all in memory). Its SHA-256 is computed over the
+  bytes as they are written; every later call hashes the file again, streamed, before memory-mapping it (about
+  2 s per GB), and a mismatch rebuilds it from the shard files. The FeatureSet reads rows from the map, so memory
+  holds the rows a caller asks for, not the dataset.
+
+Peak memory is bounded by a shard's features and a batch of images per worker, whatever the dataset's size.
 """
 
 from __future__ import annotations
@@ -11,8 +21,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Callable
+import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -20,22 +31,50 @@ import pandas as pd
 import torch
 
 from fovkit.cache import cache_dir, load_verified, npy_bytes, store_verified
+from fovkit.engine import Engine, map_ordered
+from fovkit.errors import InputError
 from fovkit.models.base import Backbone
-from fovkit.progress import progress_bar
 from fovkit.render.store import RenderedDataset
+from fovkit.runs import atomic_file, file_checksum
+
+FEATURES = "features.npy"
+"""The assembled, memory-mapped features of every sample."""
+
+_INHERITED: dict[str, _Extraction] = {}
+"""Extractions under way, by cache folder: forked local workers inherit them instead of unpickling the backbone."""
 
 
 @dataclass(frozen=True)
 class FeatureSet:
-    """Features of every sample of a dataset, rows in `RenderedDataset.samples` order."""
+    """Features of every sample of a dataset, rows in `RenderedDataset.samples` order.
+
+    `features` is a read-only memory map of `folder/features.npy` (float32, samples x feature_dim): rows are read from
+    disk when indexed.
+    """
 
     sample_ids: pd.Index
     features: np.ndarray
     folder: Path
 
     def rows(self, sample_ids: pd.Index | pd.Series) -> np.ndarray:
-        """Features of the given samples, in their order."""
-        return self.features[self.sample_ids.get_indexer(pd.Index(sample_ids))]
+        """Features of the given samples, in their order (an in-memory float32 copy of those rows only)."""
+        positions = self.sample_ids.get_indexer(pd.Index(sample_ids))  # the index hashes its ids once
+        if (positions < 0).any():
+            unknown = pd.Index(sample_ids)[positions < 0]
+            raise InputError(f"{len(unknown)} sample ids have no features, e.g. {unknown[0]!r}", field="sample_ids")
+        return self.features[positions]
+
+
+@dataclass(frozen=True)
+class _Extraction:
+    """What one shard's task needs: the backbone and where the dataset and the cache are (small but the model)."""
+
+    backbone: Backbone
+    dataset: Path
+    folder: Path
+    batch_size: int
+    device: str
+    parent: int
 
 
 def dataset_digest(dataset: RenderedDataset) -> str:
@@ -59,48 +98,150 @@ def extract_features(
     root: Path | None = None,
     device: str = "cpu",
     progress: bool = True,
+    workers: int | None = 1,
+    engine: Engine = "local",
+    address: str | None = None,
 ) -> FeatureSet:
-    """Features of every sample of `dataset` (computed for the shards not yet in the cache)."""
+    """Features of every sample of `dataset`: shards not yet in the cache are computed, then all are memory-mapped.
+
+    Args:
+        backbone: The model (put in eval mode; moved to `device`).
+        dataset: The rendered dataset.
+        batch_size: Images per forward pass.
+        root: Feature cache root (default: `<fovkit cache>/features`).
+        device: Torch device. A device other than the CPU computes in this process (a GPU context cannot be forked).
+        progress: Show a progress bar over the images to compute.
+        workers: Shards computed at once, each task with one torch thread (None: one per core); 1 computes them here
+            with this process's threads.
+        engine: `"local"` (forked processes, which inherit the backbone) or `"ray"` (Ray tasks, which receive it;
+            the dataset and cache folders must be paths every node sees).
+        address: Ray cluster to connect to (see `fovkit.engine.map_ordered`).
+
+    """
     folder = feature_cache_folder(backbone, dataset, root)
     folder.mkdir(parents=True, exist_ok=True)
     _describe(folder, backbone, dataset)
-    samples = dataset.samples
-    shards = [shard["name"] for shard in dataset.manifest["shards"]]
-    stored = {name: _load(folder / _file(name)) for name in shards}
-    missing = [name for name in shards if stored[name] is None]
-    todo = int(samples["shard"].isin(missing).sum())
-    backbone = backbone.to(device).eval()
-    with progress_bar(progress and todo > 0, transient=True) as bar:
-        task = bar.add_task(f"features {backbone.card.id}", total=todo)
-        for name in missing:
-            rows = samples[samples["shard"] == name]
-            images = np.stack(list(dataset.images(rows)))
-            stored[name] = _embed(backbone, images, batch_size, device, lambda count: bar.advance(task, count))
-            store_verified(folder / _file(name), npy_bytes(stored[name]))
-    features = np.concatenate([stored[name] for name in shards])
-    return FeatureSet(pd.Index(samples["sample_id"]), features, folder)
+    records = {record.name: record.rows for record in dataset.store.manifest.shards}
+    shape = (sum(records.values()), backbone.card.feature_dim)
+    features = _open_verified(folder / FEATURES, shape)
+    if features is None:
+        missing = [name for name in records if load_verified(folder / _file(name)) is None]
+        if missing:
+            backbone = backbone.to(device).eval()
+            extraction = _Extraction(backbone, dataset.folder, folder, batch_size, device, os.getpid())
+            if device != "cpu":
+                workers, engine = 1, "local"
+            _compute(extraction, missing, records, workers, engine, address, progress)
+        _assemble(folder, list(records), shape)
+        features = _open_verified(folder / FEATURES, shape)
+        if features is None:
+            raise InputError("the features just assembled do not match their checksum; check the disk", path=folder)
+    return FeatureSet(pd.Index(dataset.samples["sample_id"]), features, folder)
 
 
-def _embed(
-    backbone: Backbone, images: np.ndarray, batch_size: int, device: str, advance: Callable[[int], object]
-) -> np.ndarray:
-    parts = []
+def _compute(
+    extraction: _Extraction,
+    shards: list[str],
+    rows: dict[str, int],
+    workers: int | None,
+    engine: Engine,
+    address: str | None,
+    progress: bool,
+) -> None:
+    """Run one task per shard; forked workers find the extraction in `_INHERITED`, Ray tasks receive it."""
+    key = str(extraction.folder)
+    function = partial(_extract_inherited, key=key) if engine == "local" else partial(_extract_shard, extraction)
+    _INHERITED[key] = extraction
+    try:
+        done = map_ordered(
+            function,
+            shards,
+            workers,
+            f"features {extraction.backbone.card.id}",
+            weight=rows.__getitem__,
+            progress=progress,
+            engine=engine,
+            address=address,
+        )
+        for _ in done:
+            pass
+    finally:
+        _INHERITED.pop(key, None)
+
+
+def _extract_inherited(shard: str, key: str) -> int:
+    """The task of a local worker: `_extract_shard` with the extraction its parent registered before forking."""
+    return _extract_shard(_INHERITED[key], shard)
+
+
+def _extract_shard(extraction: _Extraction, shard: str) -> int:
+    """Compute one shard's features from its streamed images and store them (verified); returns the rows written."""
+    if os.getpid() != extraction.parent:
+        torch.set_num_threads(1)
+    dataset = RenderedDataset.open(extraction.dataset)
+    batches = dataset.store.iter_batches(columns=[], batch_size=extraction.batch_size, shards=[shard])
+    parts = [_embed(extraction.backbone, batch.images, extraction.device) for batch in batches]
+    features = np.concatenate(parts) if parts else np.empty((0, extraction.backbone.card.feature_dim), np.float32)
+    if not store_verified(extraction.folder / _file(shard), npy_bytes(features)):
+        raise InputError("cannot write the feature cache; free space or set FOVKIT_CACHE", path=extraction.folder)
+    return len(features)
+
+
+def _embed(backbone: Backbone, images: np.ndarray, device: str) -> np.ndarray:
+    """Features (float32) of one batch of H x W x 3 uint8 images."""
     with torch.inference_mode():
-        for start in range(0, len(images), batch_size):
-            batch = torch.from_numpy(images[start : start + batch_size]).to(device).permute(0, 3, 1, 2)
-            parts.append(backbone(batch.float().div_(255)).float().cpu().numpy())
-            advance(len(batch))
-    return np.concatenate(parts).astype(np.float32, copy=False)
+        batch = torch.from_numpy(images).to(device).permute(0, 3, 1, 2)
+        return backbone(batch.float().div_(255)).float().cpu().numpy()
 
 
-def _load(path: Path) -> np.ndarray | None:
-    """A shard's cached features if the file matches its recorded checksum, else None (to be computed again)."""
-    data = load_verified(path)
-    return None if data is None else np.load(io.BytesIO(data), allow_pickle=False)
+def _assemble(folder: Path, shards: list[str], shape: tuple[int, int]) -> None:
+    """Write `features.npy` from the verified shard files, one at a time, and the SHA-256 of the bytes written."""
+    path = folder / FEATURES
+    digest = hashlib.sha256()
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False, "shape": shape}
+    )
+    with atomic_file(path) as staging:
+        with staging.open("wb") as handle:
+            for block in (header.getvalue(), *(_shard_bytes(folder, name, shape[1]) for name in shards)):
+                digest.update(block)
+                handle.write(block)
+        if staging.stat().st_size != len(header.getvalue()) + 4 * shape[0] * shape[1]:
+            raise InputError("the cached shard features do not add up to the dataset's rows", path=folder)
+    with atomic_file(_digest_path(path)) as staging:
+        staging.write_text(digest.hexdigest() + "\n")
+
+
+def _shard_bytes(folder: Path, shard: str, width: int) -> bytes:
+    """One shard's features as raw little-endian float32 bytes, read from its verified cache file."""
+    data = load_verified(folder / _file(shard))
+    if data is None:
+        raise InputError(f"the cached features of {shard} changed while being assembled; run again", path=folder)
+    features = np.load(io.BytesIO(data), allow_pickle=False)
+    if features.ndim != 2 or features.shape[1] != width:
+        raise InputError(f"the cached features of {shard} have shape {features.shape}; delete them", path=folder)
+    return np.ascontiguousarray(features, dtype="<f4").tobytes()
+
+
+def _open_verified(path: Path, shape: tuple[int, int]) -> np.ndarray | None:
+    """A read-only memory map of `path` if it hashes to its recorded SHA-256 and has `shape`; else None."""
+    try:
+        recorded = _digest_path(path).read_text().strip()
+        if file_checksum(path) != recorded:
+            return None
+        features = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    return features if features.shape == shape and features.dtype == np.float32 else None
+
+
+def _digest_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
 
 
 def _file(shard: str) -> str:
-    return f"{Path(shard).stem}.npy"
+    return f"shards/{Path(shard).stem}.npy"
 
 
 def _describe(folder: Path, backbone: Backbone, dataset: RenderedDataset) -> None:

@@ -7,6 +7,8 @@ import io
 import math
 import os
 import pickle
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -24,14 +26,16 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
+    track,
 )
 from torch import nn
 from torch.nn import functional
 
 from fovkit.errors import InputError, preview
 from fovkit.protocols.config import FinetuneConfig, Precision
-from fovkit.protocols.data import ImageBatches, as_labels
+from fovkit.protocols.data import ImageBatches, as_labels, image_mode, to_float
 from fovkit.protocols.devices import device_name, precision_name, resolve_device
+from fovkit.protocols.streaming import StreamedImages
 from fovkit.runs import atomic_file
 from fovkit.seeding import derive_seed, torch_generator
 
@@ -57,6 +61,7 @@ class FinetuneResult:
         resumed_from: The checkpoint's step this call resumed from, or None for a fresh run.
         device: The resolved training device, e.g. "cpu" or "cuda:0".
         precision: The resolved compute precision: "float32", or the autocast dtype ("bfloat16", "float16").
+        images: How the images were read: "in-memory" (one tensor or dataset) or "streamed" (`StreamedImages`).
 
     """
 
@@ -66,11 +71,12 @@ class FinetuneResult:
     resumed_from: int | None
     device: str
     precision: str
+    images: str
 
 
 def finetune(
     model: nn.Module,
-    images: torch.Tensor | torch.utils.data.Dataset,
+    images: torch.Tensor | torch.utils.data.Dataset | StreamedImages,
     labels: torch.Tensor | np.ndarray,
     config: FinetuneConfig | None = None,
     checkpoint_dir: Path | None = None,
@@ -78,14 +84,17 @@ def finetune(
 ) -> FinetuneResult:
     """Train every parameter of `model` (images -> logits) with cross-entropy on the given images.
 
-    Each epoch visits the images in a permutation seeded by (seed, epoch), and every step reseeds torch's random
-    generators from (seed, step) (dropout, augmentation), so a run resumed from `checkpoint_dir/last.pt` ends with
-    weights identical to an uninterrupted one on CPU. The caller's random state is left untouched.
+    Each epoch visits the images in an order seeded by (seed, epoch): a permutation of all of them in memory, the
+    stream's two-level shuffle (`StreamedImages.plan`) when streamed. Every step reseeds torch's random generators
+    from (seed, step) (dropout, augmentation), so a run resumed from `checkpoint_dir/last.pt` (at its epoch and
+    position in it) ends with weights identical to an uninterrupted one on CPU. The caller's random state is left
+    untouched.
 
     Args:
         model: Maps float NCHW images in [0, 1] to logits N x K, e.g. a `fovkit.models.base.Classifier`. It is
             trained in place and moved to the training device.
-        images: uint8 tensor N x 3 x H x W (see `load_images`), or a dataset of images (see `ImageBatches`).
+        images: uint8 tensor N x 3 x H x W (see `load_images`), a dataset of images (see `ImageBatches`), or
+            `StreamedImages` (see `image_source`).
         labels: N class indices in 0..K-1; with a dataset these are the targets (the dataset's own are ignored).
         config: Optimisation settings; the defaults when None.
         checkpoint_dir: Folder for `last.pt`, written every `checkpoint_every` steps and at the end. If it already
@@ -97,7 +106,7 @@ def finetune(
 
     """
     config = config or FinetuneConfig()
-    source = ImageBatches(images)
+    source = images if isinstance(images, StreamedImages) else ImageBatches(images)
     count = len(source)
     if count == 0:
         raise InputError("no images to train on", field="images")
@@ -125,7 +134,11 @@ def finetune(
         ),
         scaler=torch.amp.GradScaler(device.type, enabled=dtype == torch.float16),
         config=config,
-        data={"samples": count, "labels_sha256": hashlib.sha256(targets.numpy().tobytes()).hexdigest()},
+        data={
+            "samples": count,
+            "labels_sha256": hashlib.sha256(targets.numpy().tobytes()).hexdigest(),
+            **(source.fingerprint() if isinstance(source, StreamedImages) else {}),
+        },
         steps_per_epoch=steps_per_epoch,
     )
     checkpoint = None if checkpoint_dir is None else Path(checkpoint_dir) / CHECKPOINT
@@ -135,37 +148,27 @@ def finetune(
         resumed_from = run.step
 
     model.train()
-    order_epoch, order = -1, torch.empty(0, dtype=torch.int64)
     start = run.step
     with _rng_fork(device), _progress(progress) as bar:
         task = bar.add_task("finetune", total=stop, completed=start, loss=float("nan"), lr=float("nan"))
         while run.step < stop:
             epoch, position = divmod(run.step, steps_per_epoch)
-            if epoch != order_epoch:
-                order_epoch, order = epoch, epoch_order(config.seed, epoch, count)
-            indices = order[position * config.batch_size : (position + 1) * config.batch_size]
-            torch.manual_seed(derive_seed(config.seed, "finetune", "step", run.step))
-            batch = source.take(indices, device)
-            if config.augment:
-                batch = random_resized_flip(batch)
-            lr = optimizer.param_groups[0]["lr"]
-            with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
-                logits = model(batch)
-            loss = functional.cross_entropy(
-                logits.float(), targets[indices].to(device), label_smoothing=config.label_smoothing
-            )
-            optimizer.zero_grad(set_to_none=True)
-            run.scaler.scale(loss).backward()
-            run.scaler.step(optimizer)
-            run.scaler.update()
-            run.scheduler.step()
-            run.step += 1
-            run.pending.append((run.step, epoch, loss.detach(), lr))
-            saving = checkpoint is not None and run.step % config.checkpoint_every == 0
-            if saving or run.step % LOG_EVERY == 0:
-                run.flush(bar, task)
-            if saving:
-                save_atomic(run.state(), checkpoint)
+            with closing(_epoch_batches(source, config, epoch, position, device)) as batches:
+                for indices, gather in batches:
+                    torch.manual_seed(derive_seed(config.seed, "finetune", "step", run.step))
+                    batch = gather()
+                    if config.augment:
+                        batch = random_resized_flip(batch)
+                    lr = optimizer.param_groups[0]["lr"]
+                    loss = run.train_step(batch, targets[indices].to(device), dtype)
+                    run.pending.append((run.step, epoch, loss.detach(), lr))
+                    saving = checkpoint is not None and run.step % config.checkpoint_every == 0
+                    if saving or run.step % LOG_EVERY == 0:
+                        run.flush(bar, task)
+                    if saving:
+                        save_atomic(run.state(), checkpoint)
+                    if run.step >= stop:
+                        break
         run.flush(bar, task)
         if checkpoint is not None and (run.step > start or not checkpoint.exists()):
             save_atomic(run.state(), checkpoint)
@@ -177,12 +180,13 @@ def finetune(
         resumed_from=resumed_from,
         device=device_name(device),
         precision=precision_name(dtype),
+        images=image_mode(source),
     )
 
 
 def predict_logits(
     model: nn.Module,
-    images: torch.Tensor | torch.utils.data.Dataset,
+    images: torch.Tensor | torch.utils.data.Dataset | StreamedImages,
     batch_size: int = 256,
     device: str = "auto",
     mixed_precision: Precision = "off",
@@ -192,30 +196,79 @@ def predict_logits(
 
     Args:
         model: Maps float NCHW images in [0, 1] to logits; moved to `device`, its train/eval mode restored after.
-        images: uint8 tensor N x 3 x H x W, or a dataset of images (see `ImageBatches`).
+        images: uint8 tensor N x 3 x H x W, a dataset of images (see `ImageBatches`), or `StreamedImages` (decoded
+            batch by batch; only the logits are kept).
         batch_size: Images per forward pass.
         device: Torch device; `auto` picks cuda when available.
         mixed_precision: `off` (default) computes in float32; `auto` runs bf16 autocast on CUDA only.
         progress: Show a progress bar (on stderr).
 
     """
-    source = ImageBatches(images)
+    return _predict(model, images, batch_size, device, mixed_precision, progress, classes_only=False)
+
+
+def predict_labels(
+    model: nn.Module,
+    images: torch.Tensor | torch.utils.data.Dataset | StreamedImages,
+    batch_size: int = 256,
+    device: str = "auto",
+    mixed_precision: Precision = "off",
+    progress: bool = False,
+) -> np.ndarray:
+    """The predicted class of every image (int64 N, the argmax of `predict_logits`), keeping N ints, not N x K logits.
+
+    Arguments as for `predict_logits`.
+    """
+    return _predict(model, images, batch_size, device, mixed_precision, progress, classes_only=True)
+
+
+def _predict(
+    model: nn.Module,
+    images: torch.Tensor | torch.utils.data.Dataset | StreamedImages,
+    batch_size: int,
+    device: str,
+    mixed_precision: Precision,
+    progress: bool,
+    classes_only: bool,
+) -> np.ndarray:
+    """Logits, or only their argmax, written batch by batch at the images' positions."""
+    source = images if isinstance(images, StreamedImages) else ImageBatches(images)
     if len(source) == 0:
         raise InputError("no images to predict", field="images")
     target = resolve_device(device)
     dtype = autocast_dtype(mixed_precision, target)
     was_training = model.training
     model.to(target).eval()
-    outputs = []
+    outputs: np.ndarray | None = None
     try:
         with torch.inference_mode(), torch.autocast(target.type, dtype=dtype, enabled=dtype is not None):
-            for batch in source.batches(batch_size, target, progress):
+            for positions, batch in _inference_batches(source, batch_size, target, progress):
                 logits = model(batch)
                 _check_logits(logits, len(batch))
-                outputs.append(logits.float().cpu())
+                result = logits.float().argmax(dim=1) if classes_only else logits.float()
+                if outputs is None:
+                    outputs = np.empty((len(source), *result.shape[1:]), dtype=np.int64 if classes_only else np.float32)
+                outputs[positions.numpy()] = result.cpu().numpy()
     finally:
         model.train(was_training)
-    return torch.cat(outputs).numpy()
+    return outputs
+
+
+def _inference_batches(
+    source: ImageBatches | StreamedImages, batch_size: int, device: torch.device, progress: bool
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """(positions, float images on `device`) of consecutive batches in stored order."""
+    if isinstance(source, ImageBatches):
+        starts = range(0, len(source), batch_size)
+        for start, batch in zip(starts, source.batches(batch_size, device, progress), strict=True):
+            yield torch.arange(start, start + len(batch)), batch
+        return
+    if batch_size < 1:
+        raise InputError(f"batch_size must be at least 1, got {batch_size}", field="batch_size")
+    batches = source.batches(batch_size, pin_memory=device.type == "cuda")
+    total = math.ceil(len(source) / batch_size)
+    for positions, images in track(batches, total=total, description="Predicting", disable=not progress):
+        yield positions, to_float(images.to(device, non_blocking=True))
 
 
 def lr_factor(step: int, warmup: int, total: int) -> float:
@@ -300,13 +353,38 @@ def _warmup(config: FinetuneConfig, total: int) -> int:
     return max(1, round(config.warmup_fraction * total)) if config.warmup_fraction > 0 else 0
 
 
-def _output_width(model: nn.Module, source: ImageBatches, device: torch.device) -> int:
+def _epoch_batches(
+    source: ImageBatches | StreamedImages, config: FinetuneConfig, epoch: int, position: int, device: torch.device
+) -> Iterator[tuple[torch.Tensor, Callable[[], torch.Tensor]]]:
+    """(indices, gather) of the epoch's batches from batch `position` on; `gather()` gives the float batch on device.
+
+    In memory, gathering happens when called (after the step's seeding, as a dataset's transforms may draw random
+    numbers); streamed, the batch was decoded by the stream already.
+    """
+    size = config.batch_size
+    if isinstance(source, StreamedImages):
+        batches = source.batches(size, config.seed, epoch, skip=position * size, pin_memory=device.type == "cuda")
+        for indices, images in batches:
+            yield indices, partial(_on_device, images, device)
+        return
+    order = epoch_order(config.seed, epoch, len(source))
+    for start in range(position * size, len(order), size):
+        indices = order[start : start + size]
+        yield indices, partial(source.take, indices, device)
+
+
+def _on_device(images: torch.Tensor, device: torch.device) -> torch.Tensor:
+    return to_float(images.to(device, non_blocking=True))
+
+
+def _output_width(model: nn.Module, source: ImageBatches | StreamedImages, device: torch.device) -> int:
     """The number of classes, from one forward pass on the first image (eval mode, no gradients)."""
+    first = _on_device(source.decode([0]), device) if isinstance(source, StreamedImages) else None
     was_training = model.training
     model.eval()
     try:
         with torch.inference_mode():
-            logits = model(source.take(torch.arange(1), device))
+            logits = model(source.take(torch.arange(1), device) if first is None else first)
     finally:
         model.train(was_training)
     _check_logits(logits, 1)
@@ -333,6 +411,19 @@ class _Run:
     step: int = 0
     rows: list[dict[str, Any]] = field(default_factory=list)
     pending: list[tuple[int, int, torch.Tensor, float]] = field(default_factory=list)
+
+    def train_step(self, batch: torch.Tensor, targets: torch.Tensor, dtype: torch.dtype | None) -> torch.Tensor:
+        """One optimisation step on a batch (autocast to `dtype` unless None); returns the loss, on the device."""
+        with torch.autocast(batch.device.type, dtype=dtype, enabled=dtype is not None):
+            logits = self.model(batch)
+        loss = functional.cross_entropy(logits.float(), targets, label_smoothing=self.config.label_smoothing)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.scheduler.step()
+        self.step += 1
+        return loss
 
     def history(self) -> pd.DataFrame:
         """Step, epoch, loss and learning rate of every recorded step."""

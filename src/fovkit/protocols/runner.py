@@ -1,8 +1,9 @@
 """Train one backbone under one protocol on a selection of rendered samples and predict another selection.
 
 Every experiment of the robustness-limits paper is a loop over (training selection -> predictions on held-out
-samples); `ProtocolRunner` is that step. Features (linear probe) are extracted once per backbone and dataset and
-cached on disk; evaluation images are decoded once per runner.
+samples); `ProtocolRunner` is that step. Features (linear probe) are extracted once per backbone and dataset, shard
+by shard on the engine (`settings.workers` processes, or Ray), cached on disk and memory-mapped; evaluation images
+are decoded once per runner.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from fovkit.engine import Engine
 from fovkit.models.base import Backbone
 from fovkit.protocols.config import ProtocolSettings
 from fovkit.protocols.data import load_images
@@ -34,6 +36,8 @@ class ProtocolRunner:
         work: Folder for finetuning checkpoints (a run resumes from its checkpoint); None keeps none.
         feature_root: Feature cache root (default: fovkit's cache).
         progress: Show progress bars.
+        engine: Where features are extracted: `"local"` (forked processes) or `"ray"` (Ray tasks).
+        address: Ray cluster to use with `engine="ray"` (default: a local instance).
 
     """
 
@@ -45,14 +49,17 @@ class ProtocolRunner:
         work: Path | None = None,
         feature_root: Path | None = None,
         progress: bool = True,
+        engine: Engine = "local",
+        address: str | None = None,
     ) -> None:
         self.backbone, self.dataset, self.settings = backbone, dataset, settings
         self.work, self.feature_root, self.progress = work, feature_root, progress
+        self.engine, self.address = engine, address
         self._images: dict[str, torch.Tensor] = {}
 
     @cached_property
     def features(self) -> FeatureSet:
-        """Backbone features of every sample (cached on disk)."""
+        """Backbone features of every sample (cached on disk, memory-mapped)."""
         return extract_features(
             self.backbone,
             self.dataset,
@@ -60,6 +67,9 @@ class ProtocolRunner:
             root=self.feature_root,
             device=self.settings.device,
             progress=self.progress,
+            workers=self.settings.workers,
+            engine=self.engine,
+            address=self.address,
         )
 
     def run(self, protocol: str, train: pd.DataFrame, evaluate: pd.DataFrame, seed: int, tag: str) -> Outcome:

@@ -5,12 +5,16 @@ same bytes (`pyarrow.dataset` fragments over the verified buffer), so what is us
 is read shard by shard and row group by row group: shards whose partition a filter excludes are skipped from the
 manifest alone, row groups whose statistics exclude the filter are skipped by `pyarrow.dataset`, and the image
 column is read only for the rows whose images are asked for.
+
+Metadata frames are kept light for datasets of millions of rows: `shard` (and any string columns the dataset names
+as categorical) are pandas categoricals whose categories are sorted, and `row` (and any
+integer columns it names) is int32; the values are those stored.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -86,13 +90,26 @@ class ShardedDataset:
         folder: The dataset folder.
         manifest: Its validated manifest (`read_manifest`).
         fix: What to do about a damaged shard, for error messages.
+        categorical: String columns with few distinct values, returned as categoricals (besides `shard`, which
+            always is).
+        int32: Integer columns whose values fit in int32, returned as int32 (besides `row`, which always is); a
+            value that does not fit is an error, never wrapped.
 
     """
 
-    def __init__(self, folder: Path, manifest: Manifest, fix: str = READ_FIX) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        manifest: Manifest,
+        fix: str = READ_FIX,
+        categorical: Collection[str] = (),
+        int32: Collection[str] = (),
+    ) -> None:
         self.folder = Path(folder)
         self.manifest = manifest
         self.fix = fix
+        self.categorical = frozenset({"shard", *categorical})
+        self.int32 = frozenset(int32)
         self._image_columns: dict[str, pa.Array] = {}
 
     @classmethod
@@ -146,48 +163,65 @@ class ShardedDataset:
     def samples(self, columns: Sequence[str] | None = None, filter: Filter = None) -> pd.DataFrame:
         """Metadata of the samples that pass `filter` (all columns but the image by default), with `shard` and `row`.
 
+        Only the columns asked for are read; repeated strings are categoricals (see the module's notes).
         Example: `samples(columns=["sample_id", "label"], filter={"design": "single", "split": ["train"]})`.
         """
-        parts = list(self.iter_samples(columns, filter))
+        parts = [part for _, _, part in self._scan(columns, filter)]
         if parts:
-            return pd.concat(parts, ignore_index=True)
+            return _frame(pa.concat_tables(parts).unify_dictionaries())
         names = [name for name in self.schema.names if name != IMAGE_COLUMN] if columns is None else list(columns)
         empty = self.schema.empty_table().select(names)
         empty = empty.append_column("shard", pa.array([], pa.string()))
-        return empty.append_column("row", pa.array([], pa.int64())).to_pandas()
+        return _frame(self._compact(empty.append_column("row", pa.array([], pa.int64()))))
 
-    def iter_samples(self, columns: Sequence[str] | None = None, filter: Filter = None) -> Iterator[pd.DataFrame]:
-        """`samples`, one frame per row group (about one per shard), for selections too large to hold at once."""
-        for _, _, part in self._scan(columns, filter):
-            yield part.to_pandas()
+    def iter_samples(
+        self, columns: Sequence[str] | None = None, filter: Filter = None, shards: Collection[str] | None = None
+    ) -> Iterator[pd.DataFrame]:
+        """`samples`, one frame per row group (about one per shard), for selections too large to hold at once.
+
+        `shards` limits the reads to those shard files (None: every shard).
+        """
+        for _, _, part in self._scan(columns, filter, shards):
+            yield _frame(part)
 
     def iter_batches(
-        self, columns: Sequence[str] | None = None, filter: Filter = None, batch_size: int = 256
+        self,
+        columns: Sequence[str] | None = None,
+        filter: Filter = None,
+        batch_size: int = 256,
+        shards: Collection[str] | None = None,
     ) -> Iterator[ImageBatch]:
         """Decoded images of the samples that pass `filter`, with their metadata, shard by shard in stored order.
 
         At most one shard's encoded image column and `batch_size` decoded images are held at a time, so a selection
-        of any size streams.
+        of any size streams. `shards` limits the reads to those shard files (None: every shard), e.g. one per task.
         """
         if batch_size < 1:
             raise InputError(f"batch_size must be at least 1, got {batch_size}", field="batch_size")
-        for shard, group, part in self._scan(columns, filter):
+        for shard, group, part in self._scan(columns, filter, shards):
             if part.num_rows == 0:
                 continue
             encoded = shard.parquet.read_row_group(group, columns=[IMAGE_COLUMN]).column(IMAGE_COLUMN)
             positions = part.column("row").to_numpy() - _group_start(shard.parquet, group)
             data = pc.struct_field(encoded.combine_chunks(), "bytes").take(pa.array(positions))
-            frame = part.to_pandas()
+            frame = _frame(part)
             for begin in range(0, len(frame), batch_size):
                 chunk = data[begin : begin + batch_size]
                 images = np.stack([self._decode(item.as_py()) for item in chunk])
                 yield ImageBatch(frame.iloc[begin : begin + batch_size].reset_index(drop=True), images)
 
-    def _scan(self, columns: Sequence[str] | None, filter: Filter) -> Iterator[tuple[_Shard, int, pa.Table]]:
+    def _scan(
+        self, columns: Sequence[str] | None, filter: Filter, shards: Collection[str] | None = None
+    ) -> Iterator[tuple[_Shard, int, pa.Table]]:
         """(shard, row group, matching metadata rows with `shard` and `row`) for every row group that may match."""
         expression, partitions = self._expression(filter)
+        unknown = sorted(set(shards or ()) - set(self._checksums))
+        if unknown:
+            raise InputError(f"shards {preview(unknown)} are not in the dataset's manifest", path=self.folder)
         for record in self.manifest.shards:
-            if partitions is not None and record.partition not in partitions:
+            if (partitions is not None and record.partition not in partitions) or (
+                shards is not None and record.name not in shards
+            ):
                 continue
             shard = self._shard(record.name)
             names = [name for name in shard.parquet.schema_arrow.names if name != IMAGE_COLUMN]
@@ -207,12 +241,25 @@ class ShardedDataset:
             for group in groups:
                 table = shard.parquet.read_row_group(group, columns=names)
                 start = _group_start(shard.parquet, group)
-                table = table.append_column("row", pa.array(np.arange(start, start + table.num_rows)))
+                table = table.append_column("row", pa.array(np.arange(start, start + table.num_rows, dtype=np.int32)))
                 if expression is not None:
                     table = self._guard(partial(table.filter, expression), names)
-                shards = pa.array(np.full(table.num_rows, record.name, dtype=object), type=pa.string())
-                located = table.select(wanted).append_column("shard", shards)
-                yield shard, group, located.append_column("row", table.column("row"))
+                names_of_rows = pa.DictionaryArray.from_arrays(
+                    pa.array(np.zeros(table.num_rows, dtype=np.int32)), pa.array([record.name], pa.string())
+                )
+                located = table.select(wanted).append_column("shard", names_of_rows)
+                yield shard, group, self._compact(located.append_column("row", table.column("row")))
+
+    def _compact(self, table: pa.Table) -> pa.Table:
+        """`table` with the dataset's categorical string columns dictionary-encoded and its int32 columns cast."""
+        for index, field in enumerate(table.schema):
+            if field.name in self.categorical and (
+                pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+            ):
+                table = table.set_column(index, field.name, pc.dictionary_encode(table.column(index)))
+            elif (field.name in self.int32 or field.name == "row") and pa.types.is_integer(field.type):
+                table = table.set_column(index, field.name, table.column(index).cast(pa.int32()))
+        return table
 
     def _expression(self, filter: Filter) -> tuple[ds.Expression | None, set[str] | None]:
         """The filter as an expression, and the partition values it allows (None: any) to skip shards early."""
@@ -254,7 +301,7 @@ class ShardedDataset:
     def contents(self) -> str:
         """What the dataset holds, counted by partition (and split when there is one): `single/train: 1,200, ...`."""
         keys = [self.manifest.partition, *(["split"] if "split" in self.schema.names else [])]
-        counts = self.samples(columns=keys).groupby(keys).size()
+        counts = self.samples(columns=keys).groupby(keys, observed=True).size()
         parts = [(key if isinstance(key, tuple) else (key,), count) for key, count in counts.items()]
         return ", ".join(f"{'/'.join(map(str, key))}: {count:,}" for key, count in parts)
 
@@ -282,6 +329,15 @@ class ShardedDataset:
             column = self._shard(shard).parquet.read(columns=[IMAGE_COLUMN]).column(IMAGE_COLUMN).combine_chunks()
             self._image_columns[shard] = column.field("bytes")
         return self._image_columns[shard]
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """`table` as pandas, dictionary columns as categoricals with sorted categories (groupby orders as strings do)."""
+    frame = table.to_pandas()
+    for name, column in frame.items():
+        if isinstance(column.dtype, pd.CategoricalDtype) and not column.cat.categories.is_monotonic_increasing:
+            frame[name] = column.cat.reorder_categories(column.cat.categories.sort_values())
+    return frame
 
 
 def _group_start(parquet: pq.ParquetFile, group: int) -> int:

@@ -16,26 +16,31 @@ if TYPE_CHECKING:
 
 @register_protocol("finetune", "the whole backbone and a new head trained on the training images")
 def run_finetune(runner: ProtocolRunner, train: pd.DataFrame, evaluate: pd.DataFrame, seed: int, tag: str) -> Outcome:
-    """Finetune a copy (head initialised from the seed's stream), checkpointing under `work/checkpoints/tag`."""
+    """Finetune a copy (head initialised from the seed's stream), checkpointing under `work/checkpoints/tag`.
+
+    Selections larger than the memory budget are streamed from the shards (see `image_source`); the details record
+    which (`images`: in-memory or streamed).
+    """
     import copy
 
     import torch
 
     from fovkit.models.base import Classifier
-    from fovkit.protocols.data import load_images
-    from fovkit.protocols.finetune import finetune, predict_logits
+    from fovkit.protocols.data import image_source
+    from fovkit.protocols.finetune import finetune, predict_labels
     from fovkit.seeding import derive_seed
 
     with torch.random.fork_rng():
         torch.manual_seed(derive_seed(seed, "finetune", "head"))
         model = Classifier(copy.deepcopy(runner.backbone), len(runner.dataset.class_names))
-    images = load_images(runner.dataset, train, progress=False)
+    images = image_source(runner.dataset, train)
     labels = train["label"].to_numpy()
     config = runner.settings.finetune.model_copy(update={"seed": seed})
     checkpoints = None if runner.work is None else runner.work / "checkpoints" / tag
     result = finetune(model, images, labels, config, checkpoint_dir=checkpoints, progress=runner.progress)
     size = runner.settings.batch_size
-    train_predicted = predict_logits(result.model, images, batch_size=size).argmax(axis=1)
-    predicted = predict_logits(result.model, runner.eval_images(evaluate), batch_size=size).argmax(axis=1)
-    details = {"steps": result.steps, "device": result.device, "precision": result.precision}
+    train_predicted = predict_labels(result.model, images, batch_size=size)
+    evaluation = image_source(runner.dataset, evaluate, load=runner.eval_images)
+    predicted = predict_labels(result.model, evaluation, batch_size=size)
+    details = {"steps": result.steps, "device": result.device, "precision": result.precision, "images": result.images}
     return Outcome(float(np.mean(train_predicted == labels)), predicted, details)

@@ -17,15 +17,16 @@ if TYPE_CHECKING:
 @register_protocol("zero_shot", "prompts embedded by a CLIP-style text tower, nothing trained", trains=False)
 def run_zero_shot(runner: ProtocolRunner, train: pd.DataFrame, evaluate: pd.DataFrame, seed: int, tag: str) -> Outcome:
     """Predict both selections with the prompt classifier (the training rows only give the training accuracy)."""
-    from fovkit.protocols.data import load_images
+    from fovkit.protocols.data import image_mode, image_source
     from fovkit.protocols.devices import device_name, resolve_device
-    from fovkit.protocols.finetune import predict_logits
+    from fovkit.protocols.finetune import predict_labels
     from fovkit.protocols.zero_shot import ZeroShotClassifier
 
     model = ZeroShotClassifier(runner.backbone, runner.dataset.class_names, runner.settings.zero_shot.templates)
     size = runner.settings.batch_size
-    train_images = load_images(runner.dataset, train, progress=False)
-    train_predicted = predict_logits(model, train_images, batch_size=size).argmax(axis=1)
-    predicted = predict_logits(model, runner.eval_images(evaluate), batch_size=size).argmax(axis=1)
-    details = {"device": device_name(resolve_device("auto")), "precision": "float32"}
+    train_images = image_source(runner.dataset, train)
+    train_predicted = predict_labels(model, train_images, batch_size=size)
+    evaluation = image_source(runner.dataset, evaluate, load=runner.eval_images)
+    predicted = predict_labels(model, evaluation, batch_size=size)
+    details = {"device": device_name(resolve_device("auto")), "precision": "float32", "images": image_mode(evaluation)}
     return Outcome(float(np.mean(train_predicted == train["label"].to_numpy())), predicted, details)
