@@ -6,16 +6,24 @@ import pytest
 import torch
 
 from fovkit.errors import InputError
-from fovkit.models import Backbone, Classifier, Preprocessing, list_backbones, load_backbone, save_backbone
+from fovkit.models import (
+    Backbone,
+    Classifier,
+    Preprocessing,
+    list_backbones,
+    list_classifiers,
+    load_backbone,
+    save_backbone,
+)
 from fovkit.models.builtin import BUILTINS
 from fovkit.registry import Registry
 
-BUILTIN_NAMES = list_backbones()
+BUILTIN_NAMES = [f"fovkit:{name}" for name in BUILTINS.names()]  # the pretrained ones: test_pretrained.py
 FEATURE_DIMS = {"fovkit:resnet_small": 256, "fovkit:vit_tiny": 192}
 
 
 def test_list_backbones_names_every_builtin():
-    assert [f"fovkit:{name}" for name in BUILTINS.names()] == BUILTIN_NAMES
+    assert list_backbones() == sorted([*BUILTIN_NAMES, *list_classifiers()])
     assert set(FEATURE_DIMS) == set(BUILTIN_NAMES)
     assert list_backbones("resnet*") == ["fovkit:resnet_small"]
     assert list_backbones("fovkit:vit*") == ["fovkit:vit_tiny"]

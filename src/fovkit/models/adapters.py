@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from fovkit.errors import InputError, preview
-from fovkit.models.base import Backbone, ModelCard, Preprocessing
+from fovkit.models.base import Backbone, ImageClassifier, LabelSpace, ModelCard, Preprocessing
 from fovkit.models.weights import (
     cached_hf_file,
     hf_hub_cache,
@@ -70,13 +70,21 @@ def offline_hub() -> Iterator[None]:
 
 
 def preprocessing_from(
-    size: int | Sequence[int], mean: Sequence[float], std: Sequence[float], interpolation: object
+    size: int | Sequence[int],
+    mean: Sequence[float],
+    std: Sequence[float],
+    interpolation: object,
+    crop_pct: float = 1.0,
 ) -> Preprocessing:
     """A Preprocessing from a library's config: square side, per-channel statistics, bicubic or bilinear resizing."""
     side = size if isinstance(size, int) else int(size[-1])
     mode = "bicubic" if "bicubic" in str(interpolation).lower() else "bilinear"
     return Preprocessing(
-        input_size=int(side), mean=tuple(float(v) for v in mean), std=tuple(float(v) for v in std), interpolation=mode
+        input_size=int(side),
+        mean=tuple(float(v) for v in mean),
+        std=tuple(float(v) for v in std),
+        interpolation=mode,
+        crop_pct=float(crop_pct),
     )
 
 
@@ -91,12 +99,29 @@ def make_backbone(
     text_encoder: nn.Module | None = None,
 ) -> Backbone:
     """Wrap a loaded trunk with its card; random weights get the digest `random-<seed>`, others a SHA-256 prefix."""
-    if weights == "random":
-        label, digest = "random", f"random-{seed}"
-    else:
-        label, digest = str(weights), state_digest(trunk)
-    card = ModelCard(card_id, source, preprocessing, int(feature_dim), label, digest)
+    card = ModelCard(card_id, source, preprocessing, int(feature_dim), *weights_identity(trunk, weights, seed))
     return Backbone(trunk, card, text_encoder).eval()
+
+
+def make_classifier(
+    network: nn.Module,
+    card_id: str,
+    source: str,
+    preprocessing: Preprocessing,
+    labels: LabelSpace,
+    weights: WeightsSpec | str,
+    seed: int,
+) -> ImageClassifier:
+    """Wrap a network that returns logits over `labels` with its card (`feature_dim` is the number of logits)."""
+    card = ModelCard(card_id, source, preprocessing, len(labels), *weights_identity(network, weights, seed))
+    return ImageClassifier(network, card, labels).eval()
+
+
+def weights_identity(module: nn.Module, weights: WeightsSpec | str, seed: int) -> tuple[str, str]:
+    """`(weights label, digest)` for a card: `("random", "random-<seed>")`, else the source and a SHA-256 prefix."""
+    if weights == "random":
+        return "random", f"random-{seed}"
+    return str(weights), state_digest(module)
 
 
 def infer_feature_dim(trunk: nn.Module, preprocessing: Preprocessing) -> int:
@@ -158,8 +183,30 @@ def load_timm(model: str, weights: WeightsSpec, seed: int) -> Backbone:
     A checkpoint path must hold timm's own keys (as timm or `save_backbone` write them); classifier weights in it are
     ignored, anything else that does not fit raises InputError.
     """
+    net, label = create_timm(model, weights, seed, num_classes=0)
+    if isinstance(weights, Path):
+        load_into(net, read_state_dict(weights), weights, skip=[f"{name}." for name in timm_head_names(net)])
+    preprocessing = timm_preprocessing(net)
+    feature_dim = getattr(net, "head_hidden_size", None) or getattr(net, "num_features", None)
+    feature_dim = feature_dim or infer_feature_dim(net, preprocessing)
+    return make_backbone(net, f"timm:{model}", "timm", preprocessing, feature_dim, label, seed)
+
+
+def create_timm(model: str, weights: WeightsSpec, seed: int, num_classes: int | None) -> tuple[nn.Module, str | Path]:
+    """A timm network by name and where its weights come from, without reading a checkpoint path yet.
+
+    Args:
+        model: `architecture[.tag]`, checked against timm's registry.
+        weights: None for timm's pretrained weights from the local cache only, "random", or a checkpoint path (the
+            caller loads it; the network is random-initialised here).
+        seed: Seed of the random init.
+        num_classes: Width of the classifier: 0 removes it, None keeps the architecture's default.
+
+    Returns:
+        The network in eval mode and its weights label: the cached file, "random", or the checkpoint path.
+
+    """
     import timm
-    from timm.data import resolve_data_config
     from timm.models import get_pretrained_cfg, is_model, split_model_name_tag
 
     architecture, tag = split_model_name_tag(model)
@@ -176,19 +223,27 @@ def load_timm(model: str, weights: WeightsSpec, seed: int) -> Backbone:
     cached = _timm_cached_file(model) if weights is None else None
     with seeded(seed), offline_hub():
         if cached is None:
-            net = timm.create_model(model, num_classes=0)
+            net = timm.create_model(model, num_classes=num_classes)
         else:
             # timm reads its own pretrained file (with the architecture's checkpoint conversions); nothing downloads.
-            net = timm.create_model(model, pretrained=True, num_classes=0, pretrained_cfg_overlay={"file": str(cached)})
-    if isinstance(weights, Path):
-        classifiers = (getattr(net, "pretrained_cfg", None) or {}).get("classifier") or ()
-        classifiers = (classifiers,) if isinstance(classifiers, str) else tuple(classifiers)
-        load_into(net, read_state_dict(weights), weights, skip=[f"{name}." for name in classifiers])
+            overlay = {"file": str(cached)}
+            net = timm.create_model(model, pretrained=True, num_classes=num_classes, pretrained_cfg_overlay=overlay)
+    return net.eval(), cached or weights
+
+
+def timm_head_names(net: nn.Module) -> tuple[str, ...]:
+    """State-dict prefixes of a timm network's classifier, from its pretrained config (`fc`, `head.fc`...)."""
+    classifiers = (getattr(net, "pretrained_cfg", None) or {}).get("classifier") or ()
+    return (classifiers,) if isinstance(classifiers, str) else tuple(classifiers)
+
+
+def timm_preprocessing(net: nn.Module, crop_pct: bool = False) -> Preprocessing:
+    """A timm network's evaluation preprocessing from its pretrained config; its centre crop only when `crop_pct`."""
+    from timm.data import resolve_data_config
+
     config = resolve_data_config({}, model=net)
-    preprocessing = preprocessing_from(config["input_size"], config["mean"], config["std"], config["interpolation"])
-    feature_dim = getattr(net, "head_hidden_size", None) or getattr(net, "num_features", None)
-    feature_dim = feature_dim or infer_feature_dim(net, preprocessing)
-    return make_backbone(net, f"timm:{model}", "timm", preprocessing, feature_dim, weights or cached, seed)
+    crop = config["crop_pct"] if crop_pct else 1.0
+    return preprocessing_from(config["input_size"], config["mean"], config["std"], config["interpolation"], crop)
 
 
 def _timm_cached_file(model: str) -> Path:
@@ -359,6 +414,32 @@ def _open_clip_cached_file(architecture: str, tag: str, tags: list[str], tag_con
 
 def load_torchvision(model: str, weights: WeightsSpec, seed: int) -> Backbone:
     """A torchvision classification model with its final Linear replaced by nn.Identity."""
+    net, label = create_torchvision(model, weights, seed)
+    removed = _drop_auxiliary_heads(net)
+    feature_dim, head = _replace_classifier(net, model)
+    if isinstance(weights, Path):
+        load_into(net, read_state_dict(weights), weights, skip=[f"{prefix}." for prefix in [*removed, head]])
+    return make_backbone(
+        net, f"torchvision:{model}", "torchvision", torchvision_preprocessing(model), feature_dim, label, seed
+    )
+
+
+def create_torchvision(
+    model: str, weights: WeightsSpec, seed: int, num_classes: int | None = None
+) -> tuple[nn.Module, str | Path]:
+    """A torchvision classification network by name and where its weights come from; a checkpoint is not read yet.
+
+    Args:
+        model: A name from `torchvision.models.list_models(module=torchvision.models)`.
+        weights: None for the DEFAULT weights from the torch hub cache only, "random", or a checkpoint path (the
+            caller loads it; the network is random-initialised here).
+        seed: Seed of the random init.
+        num_classes: Classifier width for random init; None keeps torchvision's 1,000.
+
+    Returns:
+        The network in eval mode and its weights label: the cached file, "random", or the checkpoint path.
+
+    """
     from torchvision import models
 
     names = models.list_models(module=models)
@@ -366,10 +447,7 @@ def load_torchvision(model: str, weights: WeightsSpec, seed: int) -> Backbone:
         raise unknown_name(
             "torchvision model", model, names, "torchvision.models.list_models(module=torchvision.models)", field="name"
         )
-    try:
-        default = models.get_model_weights(model).DEFAULT
-    except (ValueError, AttributeError):
-        default = None
+    default = _torchvision_default_weights(model)
     cached = None
     if weights is None:
         if default is None:
@@ -399,18 +477,34 @@ def load_torchvision(model: str, weights: WeightsSpec, seed: int) -> Backbone:
         else:
             # GoogLeNet and Inception warn unless their (default) init is asked for explicitly.
             options = {"init_weights": True} if model in ("googlenet", "inception_v3") else {}
+            if num_classes is not None:
+                options["num_classes"] = num_classes
             net = models.get_model(model, weights=None, **options)
-    removed = _drop_auxiliary_heads(net)
-    feature_dim, head = _replace_classifier(net, model)
-    if isinstance(weights, Path):
-        load_into(net, read_state_dict(weights), weights, skip=[f"{prefix}." for prefix in [*removed, head]])
-    preprocessing = IMAGENET_224
-    if default is not None:
-        transform = default.transforms()
-        preprocessing = preprocessing_from(transform.crop_size, transform.mean, transform.std, transform.interpolation)
-    return make_backbone(
-        net, f"torchvision:{model}", "torchvision", preprocessing, feature_dim, weights or cached, seed
-    )
+    return net.eval(), cached or weights
+
+
+def torchvision_preprocessing(model: str, crop_pct: bool = False) -> Preprocessing:
+    """The evaluation preprocessing of torchvision's DEFAULT weights (ImageNet 224 px when there are none).
+
+    With `crop_pct`, the centre crop too: torchvision resizes the shorter side to `resize_size`, then crops
+    `crop_size` (224 of 256 is 0.875).
+    """
+    default = _torchvision_default_weights(model)
+    if default is None:
+        return IMAGENET_224
+    transform = default.transforms()
+    crop = transform.crop_size[0] / transform.resize_size[0] if crop_pct else 1.0
+    return preprocessing_from(transform.crop_size, transform.mean, transform.std, transform.interpolation, crop)
+
+
+def _torchvision_default_weights(model: str) -> object | None:
+    """The DEFAULT weights enum entry of torchvision's `model`, or None when it has none."""
+    from torchvision import models
+
+    try:
+        return models.get_model_weights(model).DEFAULT
+    except (ValueError, AttributeError):
+        return None
 
 
 def _drop_auxiliary_heads(net: nn.Module) -> list[str]:
@@ -425,17 +519,29 @@ def _drop_auxiliary_heads(net: nn.Module) -> list[str]:
 
 def _replace_classifier(net: nn.Module, model: str) -> tuple[int, str]:
     """Swap the final classification Linear for nn.Identity; return its in_features and state_dict prefix."""
+    found = final_linear(net)
+    if found is None:
+        raise InputError(
+            f"torchvision model {model!r} does not end in a Linear classifier ({', '.join(HEAD_ATTRIBUTES)}); "
+            "build it yourself and wrap its feature extractor with fovkit.models.from_module",
+            field="name",
+        )
+    prefix, head = found
+    parent, _, attribute = prefix.rpartition(".")
+    setattr(net.get_submodule(parent), attribute, nn.Identity())
+    return head.in_features, prefix
+
+
+def final_linear(net: nn.Module) -> tuple[str, nn.Linear] | None:
+    """The state_dict prefix and module of a torchvision network's final classification Linear, or None.
+
+    It is the attribute `fc`, `heads`, `head` or `classifier` itself, or the last module of that Sequential.
+    """
     for attribute in HEAD_ATTRIBUTES:
         head = getattr(net, attribute, None)
         if isinstance(head, nn.Linear):
-            setattr(net, attribute, nn.Identity())
-            return head.in_features, attribute
+            return attribute, head
         if isinstance(head, nn.Sequential) and len(head) and isinstance(head[-1], nn.Linear):
             name, last = list(head.named_children())[-1]
-            setattr(head, name, nn.Identity())
-            return last.in_features, f"{attribute}.{name}"
-    raise InputError(
-        f"torchvision model {model!r} does not end in a Linear classifier ({', '.join(HEAD_ATTRIBUTES)}); "
-        "build it yourself and wrap its feature extractor with fovkit.models.from_module",
-        field="name",
-    )
+            return f"{attribute}.{name}", last
+    return None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,12 +11,12 @@ from fovkit.models import adapters
 from fovkit.models.adapters import WeightsSpec, make_backbone
 from fovkit.models.base import Backbone
 from fovkit.models.builtin import BUILTIN_PREPROCESSING, BUILTINS
+from fovkit.models.pretrained import PRETRAINED, load_pretrained_backbone
 from fovkit.models.weights import (
-    SAFETENSORS_SUFFIX,
-    TORCH_SUFFIXES,
+    checkpoint_target,
     load_into,
-    read_card,
     read_state_dict,
+    saved_card,
     seeded,
     state_digest,
     write_card,
@@ -36,19 +35,20 @@ EXAMPLES = {
 
 
 def _load_builtin(model: str, weights: WeightsSpec, seed: int) -> Backbone:
-    """A fovkit network: random init for None or "random", else a trunk state_dict saved by `save_backbone`."""
+    """A fovkit network: random init for None or "random", else a trunk state_dict saved by `save_backbone`.
+
+    The pretrained built-ins (`fovkit.models.pretrained`) load their packaged weights for None instead.
+    """
+    if model in PRETRAINED:
+        return load_pretrained_backbone(model, weights, seed)
+    if model not in BUILTINS:
+        raise unknown_name(BUILTINS.kind, model, builtin_backbones(), BUILTINS.lister, BUILTINS.field)
     build = BUILTINS.get(model)
     card_id = f"{DEFAULT_SOURCE}:{model}"
     preprocessing = BUILTIN_PREPROCESSING
     if isinstance(weights, Path):
-        record = read_card(weights)
+        record = saved_card(weights, card_id)
         if record is not None:
-            if record.get("id") != card_id:
-                raise InputError(
-                    f"the checkpoint was saved from {record.get('id')!r}, not {card_id!r}; load it under that name",
-                    path=weights,
-                    field="weights",
-                )
             preprocessing = record["preprocessing"]
     with seeded(seed):
         trunk = build(input_size=preprocessing.input_size)
@@ -90,7 +90,7 @@ def load_backbone(name: str, weights: str | Path | None = None, seed: int = 0) -
     source, model = split_backbone_name(name)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InputError(f"seed must be an integer, got {seed!r}", field="seed")
-    spec = _weights_spec(weights, source, model)
+    spec = weights_spec(weights, source, model)
     return LOADERS[source](model, spec, seed)
 
 
@@ -103,12 +103,29 @@ def split_backbone_name(name: object) -> tuple[str, str]:
             `torchvision:<name>` where those libraries have the model).
 
     """
+    return split_model_name(name, "backbone", builtin_backbones(), BUILTINS.kind, BUILTINS.lister)
+
+
+def split_model_name(name: object, what: str, builtins: Sequence[str], kind: str, lister: str) -> tuple[str, str]:
+    """`(source, model)` of a `<source>:<model>` name whose bare form must be one of `builtins`.
+
+    Args:
+        name: The name to split.
+        what: What the name names, for messages ("backbone", "classifier").
+        builtins: The fovkit built-ins a name without source may be.
+        kind: What a built-in is, for the unknown-name message ("built-in backbone").
+        lister: The call that lists the built-ins.
+
+    Raises:
+        InputError: As `split_backbone_name` describes.
+
+    """
     if not isinstance(name, str) or not name.strip():
-        raise InputError(f"a backbone is named <source>:<model>, e.g. timm:resnet18; got {name!r}", field="name")
+        raise InputError(f"a {what} is named <source>:<model>, e.g. timm:resnet18; got {name!r}", field="name")
     source, separator, model = name.strip().partition(":")
     if not separator:
-        if source not in BUILTINS:
-            raise _bare_name_error(source)
+        if source not in builtins:
+            raise _bare_name_error(source, builtins, kind, lister)
         return DEFAULT_SOURCE, source
     if source not in LOADERS:
         close = close_matches(source, list(LOADERS), limit=1)
@@ -126,7 +143,7 @@ def split_backbone_name(name: object) -> tuple[str, str]:
     return source, model
 
 
-def _bare_name_error(model: str) -> InputError:
+def _bare_name_error(model: str, builtins: Sequence[str], kind: str, lister: str) -> InputError:
     """InputError for a name without a source that is no built-in: where the model exists, else the close built-ins."""
     found = [
         f"{source}:{model}" for source, has in (("timm", _timm_has), ("torchvision", _torchvision_has)) if has(model)
@@ -138,7 +155,7 @@ def _bare_name_error(model: str) -> InputError:
             f"fovkit built-in; write <source>:<model> with a source among {sources})",
             field="name",
         )
-    error = unknown_name(BUILTINS.kind, model, BUILTINS.names(), BUILTINS.lister, BUILTINS.field)
+    error = unknown_name(kind, model, builtins, lister, "name")
     return InputError(f"{error.reason}; for another source write <source>:<model> ({sources})", field="name")
 
 
@@ -158,7 +175,8 @@ def _torchvision_has(model: str) -> bool:
     return model in models.list_models(module=models)
 
 
-def _weights_spec(weights: str | Path | None, source: str, model: str) -> WeightsSpec:
+def weights_spec(weights: str | Path | None, source: str, model: str) -> WeightsSpec:
+    """The `weights` argument checked: None, "random", or the Path of an existing checkpoint file."""
     if weights is None or weights == "random":
         return weights
     if not isinstance(weights, str | Path):
@@ -184,7 +202,13 @@ def list_backbones(pattern: str = "*") -> list[str]:
     `open_clip.list_models()` (and `open_clip.list_pretrained()` for `ARCH/TAG` names) and
     `torchvision.models.list_models(module=torchvision.models)`.
     """
-    return [f"{DEFAULT_SOURCE}:{name}" for name in BUILTINS.names(pattern.removeprefix(f"{DEFAULT_SOURCE}:"))]
+    pattern = pattern.removeprefix(f"{DEFAULT_SOURCE}:")
+    return [f"{DEFAULT_SOURCE}:{name}" for name in sorted([*BUILTINS.names(pattern), *PRETRAINED.names(pattern)])]
+
+
+def builtin_backbones() -> list[str]:
+    """Names of the fovkit built-in backbones: the small nets trained here and the pretrained classifiers' trunks."""
+    return sorted([*BUILTINS.names(), *PRETRAINED.names()])
 
 
 def save_backbone(backbone: Backbone, path: str | Path) -> Path:
@@ -196,19 +220,7 @@ def save_backbone(backbone: Backbone, path: str | Path) -> Path:
     """
     if not isinstance(backbone, Backbone):
         raise InputError(f"expected a fovkit Backbone, got {type(backbone).__name__}", field="backbone")
-    path = Path(path).expanduser()
-    has_safetensors = importlib.util.find_spec("safetensors") is not None
-    if not path.suffix:
-        path = path.with_suffix(SAFETENSORS_SUFFIX if has_safetensors else ".pt")
-    if path.suffix not in (SAFETENSORS_SUFFIX, *TORCH_SUFFIXES) or (
-        path.suffix == SAFETENSORS_SUFFIX and not has_safetensors
-    ):
-        raise InputError(
-            f"cannot write a checkpoint with suffix {path.suffix!r}; use .safetensors (needs the safetensors package) "
-            "or .pt",
-            path=path,
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = checkpoint_target(path)
     write_state_dict(backbone.trunk.state_dict(), path)
     write_card(replace(backbone.card, weights=str(path), weights_digest=state_digest(backbone.trunk)), path)
     return path

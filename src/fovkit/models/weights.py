@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import pickle
@@ -122,6 +123,29 @@ def _unsafe_checkpoint_reason(path: Path) -> str:
     )
 
 
+def checkpoint_target(path: str | Path) -> Path:
+    """Where to save a checkpoint: `path`, with `.safetensors` (or `.pt` without safetensors) when it has no suffix.
+
+    Raises:
+        InputError: For a suffix other than .safetensors, .pt, .pth or .bin, or .safetensors without the package.
+
+    """
+    path = Path(path).expanduser()
+    has_safetensors = importlib.util.find_spec("safetensors") is not None
+    if not path.suffix:
+        path = path.with_suffix(SAFETENSORS_SUFFIX if has_safetensors else ".pt")
+    if path.suffix not in (SAFETENSORS_SUFFIX, *TORCH_SUFFIXES) or (
+        path.suffix == SAFETENSORS_SUFFIX and not has_safetensors
+    ):
+        raise InputError(
+            f"cannot write a checkpoint with suffix {path.suffix!r}; use .safetensors (needs the safetensors package) "
+            "or .pt",
+            path=path,
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def write_state_dict(state: dict[str, torch.Tensor], path: Path) -> None:
     """Write tensors as safetensors (suffix .safetensors) or with torch.save (.pt/.pth/.bin)."""
     tensors, storages = {}, set()
@@ -162,15 +186,47 @@ def load_into(module: nn.Module, state: dict[str, torch.Tensor], path: str | Pat
     module.load_state_dict(state)
 
 
+def load_by_position(module: nn.Module, state: dict[str, torch.Tensor], path: str | Path) -> None:
+    """Load a state_dict whose names differ from the module's but whose entries come in the same order.
+
+    Ports of one architecture (e.g. lukemelas-style EfficientNet weights into timm) register the same tensors in the
+    same order under other names. The i-th source tensor goes to the i-th entry of `module.state_dict()`, reshaped
+    where only the layout differs; the counts of entries and of elements must match everywhere.
+
+    Raises:
+        InputError: When the number of entries differs or an entry's element count does not fit, naming both keys.
+
+    """
+    expected = module.state_dict()
+    if len(state) != len(expected):
+        raise InputError(
+            f"the weights hold {len(state)} tensors but the network has {len(expected)}; they are not the same "
+            "architecture, so they cannot be mapped by position",
+            path=path,
+            field="weights",
+        )
+    mapped = {}
+    for index, ((source, tensor), (target, slot)) in enumerate(zip(state.items(), expected.items(), strict=True)):
+        if tensor.numel() != slot.numel():
+            raise InputError(
+                f"tensor {index} {source!r} has shape {tuple(tensor.shape)} but the network's {target!r} needs "
+                f"{tuple(slot.shape)}; the weights do not fit this architecture by position",
+                path=path,
+                field="weights",
+            )
+        mapped[target] = tensor.reshape(slot.shape).to(slot.dtype)
+    module.load_state_dict(mapped)
+
+
 def card_path(weights_path: str | Path) -> Path:
     """The JSON file beside a checkpoint that holds its ModelCard: `model.safetensors` -> `model.card.json`."""
     return Path(weights_path).with_suffix(".card.json")
 
 
-def write_card(card: ModelCard, weights_path: Path) -> Path:
-    """Write the card as JSON beside the checkpoint and return its path."""
+def write_card(card: ModelCard, weights_path: Path, extra: dict | None = None) -> Path:
+    """Write the card and `extra` entries (a classifier's labels) as JSON beside the checkpoint; return its path."""
     target = card_path(weights_path)
-    target.write_text(json.dumps(card.to_dict(), indent=2) + "\n")
+    target.write_text(json.dumps({**card.to_dict(), **(extra or {})}, indent=2) + "\n")
     return target
 
 
@@ -193,6 +249,23 @@ def read_card(weights_path: str | Path) -> dict | None:
         raise InputError(f"the model card is not valid JSON from save_backbone ({error})", path=path) from error
     if record["preprocessing"].interpolation not in ("bilinear", "bicubic"):
         raise InputError("interpolation must be 'bilinear' or 'bicubic'", path=path, field="preprocessing")
+    return record
+
+
+def saved_card(weights_path: Path, card_id: str) -> dict | None:
+    """The card beside a checkpoint (None when there is none), checked to come from the model `card_id`.
+
+    Raises:
+        InputError: When the card names another model, saying which name loads it.
+
+    """
+    record = read_card(weights_path)
+    if record is not None and record.get("id") != card_id:
+        raise InputError(
+            f"the checkpoint was saved from {record.get('id')!r}, not {card_id!r}; load it under that name",
+            path=weights_path,
+            field="weights",
+        )
     return record
 
 
