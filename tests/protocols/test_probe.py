@@ -109,6 +109,36 @@ def test_seeds_are_pooled_into_one_row(tiny_dataset):
     assert result.gaps.iloc[0]["pose_gap"] == pytest.approx(per_seed["pose_gap"].mean())
 
 
+def test_held_out_objects_evaluate_the_first_objects_and_extract_only_the_rows_used(tiny_dataset, tmp_path):
+    from fovkit.protocols.features import FeatureSet
+
+    config = ProbeConfig(
+        dataset=tiny_dataset.folder, backbones=(RANDOM_CNN,), settings=QUICK, held_out_objects=1, bootstrap=0
+    )
+    extracted: list[FeatureSet] = []
+    from fovkit.protocols import runner as runner_module
+
+    original = runner_module.extract_features
+
+    def spy(*args, **kwargs):
+        extracted.append(original(*args, root=tmp_path, **{k: v for k, v in kwargs.items() if k != "root"}))
+        return extracted[-1]
+
+    runner_module.extract_features = spy
+    try:
+        result = probe(config, progress=False)
+    finally:
+        runner_module.extract_features = original
+    samples = tiny_dataset.samples.set_index("sample_id")
+    evaluated = samples.loc[result.predictions.sample_ids]
+    first = samples[samples["split"] == "held_out"].groupby("label", observed=True)["instance"].min()
+    assert (evaluated["instance"].to_numpy() == first.loc[evaluated["label"]].to_numpy()).all()
+    assert set(evaluated["label"]) == set(samples["label"])
+    (features,) = extracted
+    assert len(features.sample_ids) < len(samples)
+    assert set(result.predictions.sample_ids) <= set(features.sample_ids)
+
+
 def test_unknown_backbone_is_refused_before_any_work(tiny_dataset):
     config = ProbeConfig(dataset=tiny_dataset.folder, backbones=(BackboneSpec(name="fovkit:resnet_tiny"),))
     with pytest.raises(InputError, match="resnet_small"):
@@ -144,3 +174,22 @@ def test_python_api_takes_any_module_and_zero_shot_uses_its_text_tower(tiny_data
 def test_no_backbone_at_all_is_refused(tiny_dataset):
     with pytest.raises(InputError, match="no backbone"):
         probe(ProbeConfig(dataset=tiny_dataset.folder, backbones=()), progress=False)
+
+
+def test_evaluation_rows_keep_the_first_objects_of_each_class():
+    from fovkit.protocols.probe import evaluation_rows
+
+    samples = pd.DataFrame(
+        {
+            "split": ["held_out"] * 6 + ["train"],
+            "design": ["single"] * 7,
+            "label": [0, 0, 0, 1, 1, 1, 0],
+            "instance": [5, 3, 4, 9, 7, 8, 0],
+            "pose": [0.0] * 7,
+            "background_type": ["plain"] * 7,
+            "background_index": [0] * 7,
+        }
+    )
+    kept = evaluation_rows(samples, ["pose", "background"], objects=2)
+    assert sorted(map(tuple, kept[["label", "instance"]].to_numpy())) == [(0, 3), (0, 4), (1, 7), (1, 8)]
+    assert len(evaluation_rows(samples, ["pose", "background"])) == 6

@@ -21,6 +21,7 @@ FLAGS = {
     "protocols": "--protocol",
     "seeds": "--seed",
     "bootstrap": "--bootstrap",
+    "held_out_objects": "--held-out-objects",
 }
 """The config field each option sets (their defaults and errors come from `ProbeConfig`)."""
 
@@ -49,6 +50,14 @@ def probe(
     bootstrap: Annotated[
         int | None, typer.Option(metavar="N", help="Bootstrap resamples of held-out objects for the gap intervals.")
     ] = None,
+    held_out_objects: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            help="Evaluate the first N held-out objects of each class (a slow backbone then computes features of "
+            "those and the training images only). Default: all.",
+        ),
+    ] = None,
     config: ConfigFile = None,
     threads: Threads = 1,
     overwrite: Overwrite = False,
@@ -71,6 +80,7 @@ def probe(
         protocols=tuple(protocol) if protocol else None,
         seeds=tuple(seed) if seed else None,
         bootstrap=bootstrap,
+        held_out_objects=held_out_objects,
     )
     print_gap_table(run_probe(settings, out, overwrite=overwrite, progress=not quiet, svg=svg))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, field_validator, model_validator
 
 from fovkit.errors import InputError
 
@@ -142,6 +142,11 @@ class ProbeConfig(BaseModel):
         ("single",), min_length=1, description="designs whose rows form the canonical and one-factor groups"
     )
     bootstrap: NonNegativeInt = Field(1000, description="resamples of held-out objects for the gap intervals")
+    held_out_objects: PositiveInt | None = Field(
+        None,
+        description="held-out objects evaluated per class, the first by instance number (default: all); a slow "
+        "backbone then extracts features of the training and evaluated images only",
+    )
 
 
 class ExperimentConfig(BaseModel):

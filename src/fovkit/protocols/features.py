@@ -75,6 +75,8 @@ class _Extraction:
     batch_size: int
     device: str
     parent: int
+    selected: dict[str, list] | None = None
+    """Per shard, the sample ids to compute (None: every row)."""
 
 
 def dataset_digest(dataset: RenderedDataset) -> str:
@@ -85,9 +87,14 @@ def dataset_digest(dataset: RenderedDataset) -> str:
     return digest.hexdigest()
 
 
-def feature_cache_folder(backbone: Backbone, dataset: RenderedDataset, root: Path | None = None) -> Path:
-    """Where the features of `backbone` on `dataset` live: `<cache>/features/<key>`."""
-    key = hashlib.sha256(f"{backbone.card.cache_key()}|{dataset_digest(dataset)}".encode()).hexdigest()[:20]
+def feature_cache_folder(
+    backbone: Backbone, dataset: RenderedDataset, root: Path | None = None, sample_ids: pd.Index | None = None
+) -> Path:
+    """Where the features of `backbone` on `dataset` (or on the samples `sample_ids` of it) live."""
+    identity = f"{backbone.card.cache_key()}|{dataset_digest(dataset)}"
+    if sample_ids is not None:
+        identity += "|" + hashlib.sha256("\n".join(sorted(map(str, sample_ids))).encode()).hexdigest()
+    key = hashlib.sha256(identity.encode()).hexdigest()[:20]
     return (root or cache_dir() / "features") / key
 
 
@@ -101,8 +108,9 @@ def extract_features(
     workers: int | None = 1,
     engine: Engine = "local",
     address: str | None = None,
+    sample_ids: pd.Index | pd.Series | None = None,
 ) -> FeatureSet:
-    """Features of every sample of `dataset`: shards not yet in the cache are computed, then all are memory-mapped.
+    """Features of every sample of `dataset` (or of `sample_ids`): missing shards are computed, then memory-mapped.
 
     Args:
         backbone: The model (put in eval mode; moved to `device`).
@@ -116,19 +124,32 @@ def extract_features(
         engine: `"local"` (forked processes, which inherit the backbone) or `"ray"` (Ray tasks, which receive it;
             the dataset and cache folders must be paths every node sees).
         address: Ray cluster to connect to (see `fovkit.engine.map_ordered`).
+        sample_ids: Only these samples (e.g. the rows a probe trains and evaluates on, when a slow backbone makes
+            every row too costly); the FeatureSet then holds them in stored order. None: every sample.
 
     """
-    folder = feature_cache_folder(backbone, dataset, root)
+    samples = dataset.samples
+    selected = None
+    if sample_ids is not None:
+        wanted = pd.Index(sample_ids).unique()
+        chosen = samples[samples["sample_id"].isin(wanted)]
+        if len(chosen) != len(wanted):
+            raise InputError(f"{len(wanted) - len(chosen)} sample ids are not in the dataset", field="sample_ids")
+        samples = chosen
+        selected = {str(shard): group["sample_id"].tolist() for shard, group in chosen.groupby("shard", observed=True)}
+    folder = feature_cache_folder(backbone, dataset, root, None if selected is None else samples["sample_id"])
     folder.mkdir(parents=True, exist_ok=True)
     _describe(folder, backbone, dataset)
     records = {record.name: record.rows for record in dataset.store.manifest.shards}
+    if selected is not None:
+        records = {name: len(selected[name]) for name in records if name in selected}
     shape = (sum(records.values()), backbone.card.feature_dim)
     features = _open_verified(folder / FEATURES, shape)
     if features is None:
         missing = [name for name in records if load_verified(folder / _file(name)) is None]
         if missing:
             backbone = backbone.to(device).eval()
-            extraction = _Extraction(backbone, dataset.folder, folder, batch_size, device, os.getpid())
+            extraction = _Extraction(backbone, dataset.folder, folder, batch_size, device, os.getpid(), selected)
             if device != "cpu":
                 workers, engine = 1, "local"
             _compute(extraction, missing, records, workers, engine, address, progress)
@@ -136,7 +157,7 @@ def extract_features(
         features = _open_verified(folder / FEATURES, shape)
         if features is None:
             raise InputError("the features just assembled do not match their checksum; check the disk", path=folder)
-    return FeatureSet(pd.Index(dataset.samples["sample_id"]), features, folder)
+    return FeatureSet(pd.Index(samples["sample_id"]), features, folder)
 
 
 def _compute(
@@ -179,7 +200,8 @@ def _extract_shard(extraction: _Extraction, shard: str) -> int:
     if os.getpid() != extraction.parent:
         torch.set_num_threads(1)
     dataset = RenderedDataset.open(extraction.dataset)
-    batches = dataset.store.iter_batches(columns=[], batch_size=extraction.batch_size, shards=[shard])
+    rows = None if extraction.selected is None else {"sample_id": extraction.selected[shard]}
+    batches = dataset.store.iter_batches(columns=[], filter=rows, batch_size=extraction.batch_size, shards=[shard])
     parts = [_embed(extraction.backbone, batch.images, extraction.device) for batch in batches]
     features = np.concatenate(parts) if parts else np.empty((0, extraction.backbone.card.feature_dim), np.float32)
     if not store_verified(extraction.folder / _file(shard), npy_bytes(features)):

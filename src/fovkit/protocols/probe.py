@@ -69,13 +69,14 @@ def probe(
     dataset = RenderedDataset.open(config.dataset)
     samples = dataset.samples
     train = canonical_training_set(samples)
-    evaluate = evaluation_rows(samples, dataset.config.factors)
+    evaluate = evaluation_rows(samples, dataset.config.factors, config.held_out_objects)
     if evaluate.empty:
         raise InputError("the dataset has no held-out instances to evaluate", path=dataset.folder, field="split")
+    needed = None if config.held_out_objects is None else pd.Index(pd.concat([train, evaluate])["sample_id"])
     names, pool, predicted, fits, cards = [], [], [], [], {}
     for backbone in backbones(config.backbones, modules, progress):
         cards[backbone.card.id] = backbone.card.to_dict()
-        runner = ProtocolRunner(backbone, dataset, config.settings, work=work, progress=progress)
+        runner = ProtocolRunner(backbone, dataset, config.settings, work=work, progress=progress, sample_ids=needed)
         for protocol in config.protocols:
             for seed in config.seeds:
                 name = f"{backbone.card.id}/{protocol}"
@@ -109,13 +110,18 @@ def probe(
     return ProbeResult(gaps, intervals, details, predictions, cards, fits, dataset_digest(dataset))
 
 
-def evaluation_rows(samples: pd.DataFrame, factors: Sequence[str]) -> pd.DataFrame:
+def evaluation_rows(samples: pd.DataFrame, factors: Sequence[str], objects: int | None = None) -> pd.DataFrame:
     """The held-out rows, one per distinct image: within a design, rows of one object with equal factor values.
 
     The single-factor design repeats the canonical image (each axis's grid holds its canonical value); counting it
-    once per object keeps the canonical accuracy and its interval honest.
+    once per object keeps the canonical accuracy and its interval honest. `objects` keeps the first held-out
+    instances of each class (by instance number), all by default.
     """
     held_out = samples[samples["split"] == "held_out"]
+    if objects is not None:
+        instances = held_out[["label", "instance"]].drop_duplicates().sort_values(["label", "instance"])
+        kept = instances.groupby("label", observed=True).head(objects)
+        held_out = held_out.merge(kept, on=["label", "instance"])
     values = [name for name in factors if name != "background"] + ["background_type", "background_index"]
     return held_out.drop_duplicates(["design", "label", "instance", *values])
 

@@ -38,6 +38,8 @@ class ProtocolRunner:
         progress: Show progress bars.
         engine: Where features are extracted: `"local"` (forked processes) or `"ray"` (Ray tasks).
         address: Ray cluster to use with `engine="ray"` (default: a local instance).
+        sample_ids: The only samples whose features are extracted (the rows the runs will train and evaluate on);
+            None: every sample of the dataset.
 
     """
 
@@ -51,15 +53,16 @@ class ProtocolRunner:
         progress: bool = True,
         engine: Engine = "local",
         address: str | None = None,
+        sample_ids: pd.Index | None = None,
     ) -> None:
         self.backbone, self.dataset, self.settings = backbone, dataset, settings
         self.work, self.feature_root, self.progress = work, feature_root, progress
-        self.engine, self.address = engine, address
+        self.engine, self.address, self.sample_ids = engine, address, sample_ids
         self._images: dict[str, torch.Tensor] = {}
 
     @cached_property
     def features(self) -> FeatureSet:
-        """Backbone features of every sample (cached on disk, memory-mapped)."""
+        """Backbone features of every sample, or of `sample_ids` (cached on disk, memory-mapped)."""
         return extract_features(
             self.backbone,
             self.dataset,
@@ -70,6 +73,7 @@ class ProtocolRunner:
             workers=self.settings.workers,
             engine=self.engine,
             address=self.address,
+            sample_ids=self.sample_ids,
         )
 
     def run(self, protocol: str, train: pd.DataFrame, evaluate: pd.DataFrame, seed: int, tag: str) -> Outcome:
