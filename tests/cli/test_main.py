@@ -92,7 +92,9 @@ def test_help_shows_the_config_defaults():
     assert "[default: no-human]" in text and "[default: no-keep-prototypes]" in text
 
 
-@pytest.mark.parametrize("command", [["imagenetx"], ["topfactor"], ["probe"], ["experiment"], ["demo"], []])
+@pytest.mark.parametrize(
+    "command", [["imagenetx"], ["topfactor"], ["probe"], ["experiment"], ["demo"], ["predict"], []]
+)
 def test_every_option_says_its_default_and_no_python_type_leaks(command: list[str]):
     result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "400", "TERMINAL_WIDTH": "400"})
     rows = [line for line in result.output.splitlines() if re.match(r"^│\s+(\*\s+)?--", line)]

@@ -55,7 +55,8 @@ def probe(
         typer.Option(
             metavar="N",
             help="Evaluate the first N held-out objects of each class (a slow backbone then computes features of "
-            "those and the training images only). Default: all.",
+            "those and the training images only).",
+            show_default="all",
         ),
     ] = None,
     config: ConfigFile = None,
