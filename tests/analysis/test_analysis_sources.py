@@ -141,3 +141,13 @@ def test_imagenet_predictions_file_goes_through_fovkit_analyze(tiny_dataset, tmp
     assert (tmp_path / "out" / "report.html").is_file()
     wrong_space = run("out2")
     assert wrong_space.exit_code == 2 and "outside 0..2" in wrong_space.output
+
+
+def test_rendered_dataset_rows_can_be_restricted_to_given_samples(tiny_dataset):
+    held_out = tiny_dataset.samples[tiny_dataset.samples["split"] == "held_out"]
+    chosen = held_out["sample_id"].astype(str).iloc[::3].tolist()
+    spec = rendered_spec(tiny_dataset.folder, split="held_out", sample_ids=chosen)
+    assert sorted(spec.table.sample_ids) == sorted(chosen)
+    train_id = str(tiny_dataset.samples.loc[tiny_dataset.samples["split"] == "train", "sample_id"].iloc[0])
+    with pytest.raises(InputError, match="not among the selected rows"):
+        rendered_spec(tiny_dataset.folder, split="held_out", sample_ids=[*chosen, train_id])

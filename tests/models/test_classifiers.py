@@ -21,7 +21,7 @@ from fovkit.models import (
     save_classifier,
 )
 from fovkit.models.classifiers import PAPER_TEMPLATES
-from fovkit.protocols.zero_shot import ZeroShotClassifier
+from fovkit.models.zero_shot import ZeroShotClassifier
 
 IMAGES = torch.rand(2, 3, 40, 48, generator=torch.Generator().manual_seed(0))
 CLIP = "open_clip:ViT-S-32-alt"  # a small open_clip architecture with a bundled tokenizer, random-initialised

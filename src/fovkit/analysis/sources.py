@@ -5,14 +5,16 @@ ImageNet-X is a third source (`fovkit.imagenetx.analysis.imagenetx_spec`); corru
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from fovkit.analysis.criteria import AcceptableLabels, SameGroup, TopOne
 from fovkit.analysis.spec import AnalysisSpec, GapSetup, Hierarchy
-from fovkit.errors import InputError
+from fovkit.errors import InputError, preview
 from fovkit.render.imagenet import CATALOG_IMAGENET, IMAGENET_CLASSES, imagenet_lists
 from fovkit.tables import FactorTable
 from fovkit.tables.alignment import SampleUniverse
@@ -78,6 +80,7 @@ def rendered_spec(
     title: str | None = None,
     designs: tuple[str, ...] | None = None,
     label_space: LabelSpaceName = "dataset",
+    sample_ids: Sequence[str] | None = None,
 ) -> AnalysisSpec:
     """The analysis of a rendered dataset: each factor "varies from canonical", top-1, and the gap table.
 
@@ -90,6 +93,7 @@ def rendered_spec(
             classes), or `imagenet-1k`, ImageNet-1k indices (a pretrained ImageNet classifier, untrained here): a
             prediction is then right when it is one of the ImageNet classes that show the object's class
             (`fovkit.render.imagenet`), and the classes without one are left out.
+        sample_ids: Only these rows (e.g. the distinct held-out images a probe evaluated); all rows by default.
 
     """
     from fovkit.render.store import SPLITS, RenderedDataset, object_ids
@@ -112,6 +116,16 @@ def rendered_spec(
                 f"unknown designs {unknown}; this dataset's designs are {list(dataset.config.designs)}", field="designs"
             )
         table = table.subset(table.frame["design"].isin(designs).to_numpy())
+    if sample_ids is not None:
+        wanted = pd.Index(sample_ids).astype(str)
+        unknown = wanted.difference(pd.Index(table.frame["sample_id"].astype(str)))
+        if len(unknown):
+            raise InputError(
+                f"{len(unknown)} sample ids are not among the selected rows: {preview(unknown.tolist())}",
+                path=folder,
+                field="sample_ids",
+            )
+        table = table.subset(table.frame["sample_id"].astype(str).isin(wanted).to_numpy())
     class_names = tuple(dataset.class_names)
     criterion, prediction_classes, notes = TopOne(table.labels), None, ()
     if label_space == "imagenet-1k":

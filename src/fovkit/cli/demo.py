@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fovkit.cli.options import Overwrite, Quiet, Threads
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from fovkit.analysis import AnalysisResult
 
 
 def demo(
@@ -22,8 +27,9 @@ def demo(
 
     The default backbone is pretrained on renders of other classes the first time (cached afterwards). OUT holds
     `dataset/` (the renders, contact sheets), `gaps/` (gap table with intervals, plot), `instances/` (experiment 5.2:
-    linear probe, 25-100% of the instances seen varying in each factor), each with its report, and `report.html`
-    (the three on one page).
+    linear probe, 25-100% of the instances seen varying in each factor), `imagenet_gaps/` and `imagenet/` (the real
+    pretrained EfficientNet-Lite0: its features' gap table, and its own ImageNet head per factor with no training),
+    each with its report, and `report.html` (all on one page).
     """
     import torch
     from rich.console import Console
@@ -38,4 +44,19 @@ def demo(
     console = Console(markup=False, highlight=False)
     title = "Experiment 5.2: gap of the factor seen varying, points, by share of instances seen varying"
     console.print(summary_table(run.instances.tables["same_factor"], title))
+    print_gap_table(run.imagenet.gaps)
+    console.print(imagenet_table(run.imagenet.factors))
     console.print(f"Report: {run.report.resolve()}", soft_wrap=True)
+
+
+def imagenet_table(result: AnalysisResult) -> Table:
+    """EfficientNet-Lite0's untrained ImageNet accuracy per factor (varying), as a rich table."""
+    from rich.table import Table
+
+    accuracies = result.criteria["imagenet"].factor_accuracies
+    table = Table(title="EfficientNet-Lite0 (ImageNet weights, no training): % right, by factor varying")
+    for column in accuracies.columns:
+        table.add_column(str(column), justify="right")
+    for _, row in accuracies.iterrows():
+        table.add_row(*(f"{100 * value:.1f}" for value in row))
+    return table

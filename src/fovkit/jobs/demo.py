@@ -1,6 +1,7 @@
-"""`fovkit demo` as a job: render the `study` preset, probe the default backbone and run experiment 5.2 in one folder.
+"""`fovkit demo` as a job: the `study` renders, the default backbone's probe and experiment 5.2, and EfficientNet-Lite0.
 
-The folder's report is the combined page of the three runs.
+A real pretrained ImageNet classifier sits beside fovkit's own backbone; the folder's report is the combined page of
+its runs.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from fovkit.errors import InputError
 from fovkit.jobs.experiment import ExperimentRun, run_experiment_job
 from fovkit.jobs.folder import REPORT, JobRecord, ReportOptions, finish_in_place, resolved, write_record
+from fovkit.jobs.imagenet_demo import IMAGENET_MODEL, IMAGENET_OBJECTS, ImageNetDemo, run_imagenet_demo
 from fovkit.jobs.probe import ProbeRun, run_probe
 from fovkit.jobs.render import RenderRun, run_render
 from fovkit.protocols.config import ExperimentConfig, ProbeConfig
@@ -21,7 +23,7 @@ from fovkit.store.manifest import MANIFEST
 DEMO_PRESET = "study"
 DEMO_SEEDS = (0, 1, 2)
 """Training seeds of the demo's probes; its gaps pool them (one seed moves a gap by several points)."""
-RUNS = ("dataset", "gaps", "instances")
+RUNS = ("dataset", "gaps", "instances", "imagenet_gaps", "imagenet")
 """The demo's runs, subfolders of its folder, in the order its report shows them."""
 
 
@@ -33,20 +35,27 @@ class DemoRun:
     render: RenderRun
     probe: ProbeRun
     instances: ExperimentRun
+    imagenet: ImageNetDemo
     report: Path
 
 
 def run_demo(out: Path, overwrite: bool = False, progress: bool = True) -> DemoRun:
-    """The main job: render the `study` preset, probe the default backbone, run experiment 5.2, all under `out`.
+    """The main job: render `study`, probe the default backbone, experiment 5.2 and EfficientNet-Lite0, under `out`.
 
     `out` holds `dataset/` (the renders; a rerun resumes and verifies them), `gaps/` (the gap table of the linear
-    probe and finetuning over `DEMO_SEEDS`, with report), `instances/` (experiment 5.2) and `report.html`, the
-    three runs on one page. Like every command, it refuses a non-empty `out` unless `overwrite`, and then only one
-    an earlier demo wrote (its `run.json` is written first, so an interrupted demo is recognised and resumed with
-    `overwrite`).
+    probe and finetuning over `DEMO_SEEDS`, with report), `instances/` (experiment 5.2), `imagenet_gaps/` (the
+    linear-probe gap table of EfficientNet-Lite0's ImageNet features), `imagenet/` (its own ImageNet head, untrained
+    here, per factor; predictions in `imagenet.predictions.parquet`) and `report.html`, the runs on one page.
+    Like every command, it refuses a non-empty `out` unless `overwrite`, and then only one an earlier demo wrote (its
+    `run.json` is written first, so an interrupted demo is recognised and resumed with `overwrite`).
     """
     out = check_output_folder(out, overwrite)
-    settings = {"preset": DEMO_PRESET, "seeds": list(DEMO_SEEDS), "protocols": ["linear", "finetune"]}
+    settings = {
+        "preset": DEMO_PRESET,
+        "seeds": list(DEMO_SEEDS),
+        "protocols": ["linear", "finetune"],
+        "pretrained": {"model": IMAGENET_MODEL, "held_out_objects": IMAGENET_OBJECTS},
+    }
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -59,6 +68,7 @@ def run_demo(out: Path, overwrite: bool = False, progress: bool = True) -> DemoR
     probe_run = run_probe(config, out / "gaps", overwrite=True, progress=progress)
     experiment = ExperimentConfig(dataset=rendered.dataset.folder, fractions=(0.25, 0.5, 1.0))
     instances = run_experiment_job("instances", experiment, out / "instances", overwrite=True, progress=progress)
+    imagenet = run_imagenet_demo(rendered.dataset.folder, out / "imagenet_gaps", out / "imagenet", progress)
     manifest = rendered.dataset.folder / MANIFEST
     facts = {
         "complete": True,
@@ -67,4 +77,4 @@ def run_demo(out: Path, overwrite: bool = False, progress: bool = True) -> DemoR
         "precision": resolved(fit.get("precision") for fit in probe_run.result.fits),
     }
     finish_in_place(out, "demo", facts, ReportOptions())
-    return DemoRun(Path(out), rendered, probe_run, instances, Path(out) / REPORT)
+    return DemoRun(Path(out), rendered, probe_run, instances, imagenet, Path(out) / REPORT)

@@ -44,6 +44,7 @@ from fovkit.models.weights import (
     write_card,
     write_state_dict,
 )
+from fovkit.models.zero_shot import LOGIT_SCALE, ZeroShotClassifier
 from fovkit.registry import unknown_name
 
 PAPER_TEMPLATES = ("an image of {}.",)
@@ -261,8 +262,6 @@ def _open_clip_network(
     model: str, weights: WeightsSpec, seed: int, labels: LabelSpace | None, templates: tuple[str, ...]
 ) -> Network:
     """An open_clip model as a zero-shot classifier over `labels`, or a zero-shot classifier saved with its head."""
-    from fovkit.protocols.zero_shot import LOGIT_SCALE, ZeroShotClassifier
-
     card = read_card(weights) if isinstance(weights, Path) else None
     if card is not None and "labels" in card:  # a zero-shot classifier saved with its head by save_classifier
         state = read_state_dict(weights)

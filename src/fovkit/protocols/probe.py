@@ -67,12 +67,7 @@ def probe(
 
     """
     dataset = RenderedDataset.open(config.dataset)
-    samples = dataset.samples
-    train = canonical_training_set(samples)
-    evaluate = evaluation_rows(samples, dataset.config.factors, config.held_out_objects)
-    if evaluate.empty:
-        raise InputError("the dataset has no held-out instances to evaluate", path=dataset.folder, field="split")
-    needed = None if config.held_out_objects is None else pd.Index(pd.concat([train, evaluate])["sample_id"])
+    train, evaluate, needed = probe_rows(dataset, config.held_out_objects)
     names, pool, predicted, fits, cards = [], [], [], [], {}
     for backbone in backbones(config.backbones, modules, progress):
         cards[backbone.card.id] = backbone.card.to_dict()
@@ -108,6 +103,19 @@ def probe(
     intervals = _split_model(intervals)
     gaps = paper_table(intervals, pd.DataFrame(fits), table.factor_names)
     return ProbeResult(gaps, intervals, details, predictions, cards, fits, dataset_digest(dataset))
+
+
+def probe_rows(
+    dataset: RenderedDataset, held_out_objects: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Index | None]:
+    """(training rows, evaluation rows, sample ids whose features are needed: None for every sample) of a probe."""
+    samples = dataset.samples
+    train = canonical_training_set(samples)
+    evaluate = evaluation_rows(samples, dataset.config.factors, held_out_objects)
+    if evaluate.empty:
+        raise InputError("the dataset has no held-out instances to evaluate", path=dataset.folder, field="split")
+    needed = None if held_out_objects is None else pd.Index(pd.concat([train, evaluate])["sample_id"])
+    return train, evaluate, needed
 
 
 def evaluation_rows(samples: pd.DataFrame, factors: Sequence[str], objects: int | None = None) -> pd.DataFrame:

@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 @register_protocol("zero_shot", "prompts embedded by a CLIP-style text tower, nothing trained", trains=False)
 def run_zero_shot(runner: ProtocolRunner, train: pd.DataFrame, evaluate: pd.DataFrame, seed: int, tag: str) -> Outcome:
     """Predict both selections with the prompt classifier (the training rows only give the training accuracy)."""
+    from fovkit.models.zero_shot import ZeroShotClassifier
     from fovkit.protocols.data import image_mode, image_source
     from fovkit.protocols.devices import device_name, resolve_device
     from fovkit.protocols.finetune import predict_labels
-    from fovkit.protocols.zero_shot import ZeroShotClassifier
 
     model = ZeroShotClassifier(runner.backbone, runner.dataset.class_names, runner.settings.zero_shot.templates)
     size = runner.settings.batch_size

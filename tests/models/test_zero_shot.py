@@ -5,7 +5,7 @@ import torch
 
 from fovkit.errors import InputError
 from fovkit.models import load_backbone
-from fovkit.protocols.zero_shot import ZeroShotClassifier, class_embeddings, prompts_for
+from fovkit.models.zero_shot import ZeroShotClassifier, class_embeddings, prompts_for
 
 CLASSES = ["coffee_mug", "car", "chair", "wine_glass"]
 
