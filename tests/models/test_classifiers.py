@@ -162,3 +162,22 @@ def test_bad_weights_and_seed(tmp_path: Path):
         load_classifier("timm:resnet34", weights=path)
     with pytest.raises(InputError, match="expected a fovkit ImageClassifier"):
         save_classifier(nn.Linear(2, 2), tmp_path / "x.pt")
+
+
+def test_a_model_sees_the_same_view_whether_or_not_its_caller_prepared_the_images():
+    from torch import nn
+
+    from fovkit.models import Preprocessing, classifier_from_module
+
+    preprocessing = Preprocessing(input_size=16, crop_pct=0.8, interpolation="bicubic")
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        network = nn.Sequential(nn.Flatten(), nn.Linear(3 * 16 * 16, 4))
+    classifier = classifier_from_module(network, preprocessing, list("abcd"))
+    images = torch.rand(3, 3, 40, 40)
+    prepared = torch.stack([preprocessing.prepare(image) for image in images])
+    assert prepared.shape == (3, 3, 16, 16)
+    with torch.inference_mode():
+        assert torch.allclose(classifier(images), classifier(prepared), atol=1e-5)
+        squashed = torch.nn.functional.interpolate(images, size=(16, 16), mode="bicubic", antialias=True)
+        assert not torch.allclose(classifier(images), classifier(squashed.clamp(0, 1)), atol=1e-3)

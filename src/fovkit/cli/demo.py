@@ -50,13 +50,14 @@ def demo(
 
 
 def imagenet_table(result: AnalysisResult) -> Table:
-    """EfficientNet-Lite0's untrained ImageNet accuracy per factor (varying), as a rich table."""
+    """EfficientNet-Lite0's untrained ImageNet accuracy on the images where each factor varies, as a rich table."""
     from rich.table import Table
 
     accuracies = result.criteria["imagenet"].factor_accuracies
-    table = Table(title="EfficientNet-Lite0 (ImageNet weights, no training): % right, by factor varying")
-    for column in accuracies.columns:
-        table.add_column(str(column), justify="right")
-    for _, row in accuracies.iterrows():
-        table.add_row(*(f"{100 * value:.1f}" for value in row))
+    table = Table(title="EfficientNet-Lite0, ImageNet weights, no training: % right where each factor varies")
+    table.add_column("model")
+    for factor in result.factors:
+        table.add_column(factor, justify="right")
+    for model, row in accuracies.iterrows():
+        table.add_row(str(model), *(f"{100 * row[factor]:.1f}" for factor in result.factors))
     return table

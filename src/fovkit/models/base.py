@@ -41,22 +41,33 @@ class Preprocessing:
         The shorter side is resized (antialiased) to `input_size / crop_pct` and the centre cropped, as timm and
         torchvision evaluate; the result is not normalised (`apply` does that inside the model).
         """
-        height, width = image.shape[-2:]
+        return self.view(image[None])[0]
+
+    def view(self, images: torch.Tensor) -> torch.Tensor:
+        """A batch (float NCHW in [0, 1]) as its evaluation view: shorter side to size / crop_pct, centre crop."""
+        height, width = images.shape[-2:]
         side = self.input_size
         scaled = max(side, int(side / self.crop_pct))
         scale = scaled / min(height, width)
         size = (max(side, round(height * scale)), max(side, round(width * scale)))
         if size != (height, width):
-            image = functional.interpolate(image[None], size=size, mode=self.interpolation, antialias=True)[0]
+            images = functional.interpolate(images, size=size, mode=self.interpolation, antialias=True)
         top, left = (size[0] - side) // 2, (size[1] - side) // 2
-        return image[:, top : top + side, left : left + side].clamp_(0.0, 1.0)
+        return images[..., top : top + side, left : left + side].clamp(0.0, 1.0)
 
     def apply(self, images: torch.Tensor) -> torch.Tensor:
-        """Resize float NCHW images in [0, 1] to `input_size` (antialiased) and normalise them."""
+        """Bring float NCHW images in [0, 1] to `input_size` and normalise them.
+
+        Images of another size are resized whole (antialiased) when `crop_pct` is 1, else brought to the evaluation
+        view (`view`), so a model sees the same pixels whether its caller prepared the images or not.
+        """
         if images.shape[-2:] != (self.input_size, self.input_size):
-            images = functional.interpolate(
-                images, size=(self.input_size, self.input_size), mode=self.interpolation, antialias=True
-            )
+            if self.crop_pct == 1.0:
+                images = functional.interpolate(
+                    images, size=(self.input_size, self.input_size), mode=self.interpolation, antialias=True
+                )
+            else:
+                images = self.view(images)
         mean = images.new_tensor(self.mean).view(1, 3, 1, 1)
         std = images.new_tensor(self.std).view(1, 3, 1, 1)
         return (images - mean) / std
