@@ -37,12 +37,20 @@ def test_demo_writes_everything_under_out_and_reruns_only_with_overwrite(tiny_de
     assert (out / "gaps" / "gap_table.csv").is_file() and (out / "gaps" / "gap_intervals.csv").is_file()
     assert "contact sheet" in (out / "dataset" / "report.html").read_text()
     assert (out / "instances" / "runs.csv").is_file()
-    for run in ("gaps", "instances"):
-        assert json.loads((out / run / "run.json").read_text())["kind"] in ("probe", "experiment")
+    for run, kind in (
+        ("gaps", "probe"),
+        ("instances", "experiment"),
+        ("imagenet_gaps", "probe"),
+        ("imagenet", "analysis"),
+    ):
+        assert json.loads((out / run / "run.json").read_text())["kind"] == kind
+    assert "EfficientNet-Lite0, ImageNet weights, no training" in result.output
+    assert (out / "predictions" / "efficientnet_lite0.parquet").is_file()
+    assert (out / "imagenet" / "factor_accuracies.csv").is_file()
     record = json.loads((out / "run.json").read_text())
     assert record["command"] == "fovkit demo" and record["complete"] is True and record["kind"] == "demo"
-    assert record["runs"] == ["dataset", "gaps", "instances"]
-    page = (out / "report.html").read_text()  # the three runs on one page
+    assert record["runs"] == ["dataset", "gaps", "instances", "imagenet_gaps", "imagenet"]
+    page = (out / "report.html").read_text()  # the runs on one page
     assert all(f'href="#run-{run}"' in page for run in record["runs"])
     assert f"Report: {(out / 'report.html').resolve()}" in result.output.replace("\n", "")
     shards = {path: path.stat().st_mtime_ns for path in (out / "dataset").glob("*.parquet")}

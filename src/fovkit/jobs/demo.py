@@ -45,7 +45,7 @@ def run_demo(out: Path, overwrite: bool = False, progress: bool = True) -> DemoR
     `out` holds `dataset/` (the renders; a rerun resumes and verifies them), `gaps/` (the gap table of the linear
     probe and finetuning over `DEMO_SEEDS`, with report), `instances/` (experiment 5.2), `imagenet_gaps/` (the
     linear-probe gap table of EfficientNet-Lite0's ImageNet features), `imagenet/` (its own ImageNet head, untrained
-    here, per factor; predictions in `imagenet.predictions.parquet`) and `report.html`, the runs on one page.
+    here, per factor; its predictions in `predictions/`) and `report.html`, the runs on one page.
     Like every command, it refuses a non-empty `out` unless `overwrite`, and then only one an earlier demo wrote (its
     `run.json` is written first, so an interrupted demo is recognised and resumed with `overwrite`).
     """

@@ -43,8 +43,8 @@ class ImageNetDemo:
 def run_imagenet_demo(dataset: Path, gaps_out: Path, factors_out: Path, progress: bool = True) -> ImageNetDemo:
     """Probe `IMAGENET_MODEL` (linear) into `gaps_out`, then score its ImageNet head per factor into `factors_out`.
 
-    The head's predictions are written next to the analysis run as `<factors_out>.predictions.parquet` (the format
-    `fovkit predict` writes), so the analysis can be repeated with `fovkit analyze`.
+    The head's predictions are written next to the analysis run as `predictions/efficientnet_lite0.parquet` (the
+    columns `fovkit predict` writes), so the analysis can be repeated with `fovkit analyze`.
     """
     config = ProbeConfig(
         dataset=dataset,
@@ -53,7 +53,8 @@ def run_imagenet_demo(dataset: Path, gaps_out: Path, factors_out: Path, progress
         held_out_objects=IMAGENET_OBJECTS,
     )
     gaps = run_probe(config, gaps_out, overwrite=True, progress=progress)
-    predictions = factors_out.with_name(factors_out.name + ".predictions.parquet")
+    predictions = factors_out.parent / "predictions" / f"{IMAGENET_MODEL.partition(':')[2]}.parquet"
+    predictions.parent.mkdir(parents=True, exist_ok=True)
     evaluated = write_head_predictions(config, predictions, progress)
     settings = AnalyzeConfig(split="held_out", label_space="imagenet-1k", bootstrap=200)
     spec = rendered_spec(
