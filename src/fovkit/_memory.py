@@ -29,3 +29,23 @@ def keep_freed_memory() -> bool:
     if mallopt is None:
         return False
     return bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)) and bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+
+
+STREAM_MMAP_THRESHOLD = 4 << 20
+
+
+@cache
+def return_large_blocks() -> bool:
+    """Map every block of 4 MiB or more on its own, so freeing it returns it to the OS at once.
+
+    For streaming loops (predictions, feature extraction) that allocate and free a batch of decoded images per step:
+    glibc raises its mmap threshold after the first such free, after which the batches land on the heap and
+    fragment it, and the process grows with the number of batches seen until a trim. A fixed threshold keeps peak
+    memory at the batch size. False where the C library has no mallopt (not glibc).
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt if name else None
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, STREAM_MMAP_THRESHOLD)) if mallopt is not None else False

@@ -20,6 +20,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 import fovkit
+from fovkit._memory import return_large_blocks
 from fovkit.errors import InputError, preview
 from fovkit.models.base import ImageClassifier, Preprocessing
 from fovkit.predict.sources import Batch, ImageSource, open_source
@@ -102,6 +103,7 @@ def predict(
         raise InputError(f"expected a fovkit ImageClassifier, got {type(classifier).__name__}", field="classifier")
     checked_count("batch_size", batch_size, 1)
     checked_count("part_size", part_size, 1)
+    return_large_blocks()
     workers = checked_count("workers", default_workers() if workers is None else workers, 0)
     classes = len(classifier.labels)
     k = resolve_top_k(top_k, classes)

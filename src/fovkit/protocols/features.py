@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from fovkit._memory import return_large_blocks
 from fovkit.cache import cache_dir, load_verified, npy_bytes, store_verified
 from fovkit.engine import Engine, map_ordered
 from fovkit.errors import InputError
@@ -197,6 +198,7 @@ def _extract_inherited(shard: str, key: str) -> int:
 
 def _extract_shard(extraction: _Extraction, shard: str) -> int:
     """Compute one shard's features from its streamed images and store them (verified); returns the rows written."""
+    return_large_blocks()
     if os.getpid() != extraction.parent:
         torch.set_num_threads(1)
     dataset = RenderedDataset.open(extraction.dataset)
