@@ -91,6 +91,8 @@ def main() -> None:
                 str(folder),
                 "--out",
                 str(work / f"predict-{name}.parquet"),
+                "--overwrite",
+                "--quiet",
             ]
             predicted[name] = measure(command, work / f"cache-predict-{name}", args.interval)
             print(f"predict {name}: {describe(predicted[name])}")
