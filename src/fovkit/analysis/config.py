@@ -34,6 +34,11 @@ class AnalyzeConfig(AnalysisConfig):
     split: Literal["train", "held_out"] | None = Field(None, description="rows of a rendered dataset (default: all)")
     designs: tuple[str, ...] | None = Field(None, description="designs of a rendered dataset (default: all)")
     title: str | None = Field(None, description="title of the report")
+    baseline_model: str | None = Field(
+        None,
+        description="corrupted datasets: the model whose errors normalise CE and mCE (default: AlexNet's published "
+        "errors for ImageNet val, none otherwise)",
+    )
     label_space: Literal["dataset", "imagenet-1k"] = Field(
         "dataset",
         description="what predicted classes of a rendered dataset are: its own labels, or ImageNet-1k indices "

@@ -367,6 +367,7 @@ def finish(
         reference_model=spec.reference_model,
         groups=groups,
         gaps=_gap_table(steps, tally),
+        corruption=_corruption_tables(spec, tables[spec.primary].factor_accuracies, config),
         shift_correlation=None
         if shift_scores is None
         else shift_correlation(tables[spec.primary].error_ratios, shift_scores),
@@ -411,3 +412,14 @@ def check_groups(groups: pd.Series, models: Sequence[str], reference_model: str 
             path=groups.attrs.get("path"),
             field="model",
         )
+
+
+def _corruption_tables(spec: AnalysisSpec, accuracies: pd.DataFrame, config: AnalysisConfig) -> dict | None:
+    """The corruption error tables of a corrupted dataset's analysis (None for other sources)."""
+    if spec.corruption_baseline is None:
+        return None
+    from fovkit.analysis.corruption import corruption_tables
+
+    chosen = getattr(config, "baseline_model", None) or spec.corruption_baseline
+    result = corruption_tables(accuracies, None if chosen == "none" else chosen)
+    return {"corruption_errors": result.errors, "corruption_ce": result.per_corruption, "mce": result.per_model}

@@ -93,6 +93,7 @@ def table_frames(result: AnalysisResult) -> dict[str, pd.DataFrame]:
         "groups": None if result.groups is None else result.groups.rename("group").rename_axis("model").to_frame(),
     }
     tables.update({name: frame for name, frame in optional.items() if frame is not None})
+    tables.update(result.corruption or {})
     first = next(iter(result.criteria), None)
     for criterion, criterion_tables in result.criteria.items():
         folder = Path("." if criterion == first else criterion)

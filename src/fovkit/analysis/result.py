@@ -39,6 +39,8 @@ class AnalysisResult:
     gaps: pd.DataFrame | None = None
     """Gap table with cluster-bootstrap intervals (`metrics.gaps.gap_intervals` layout) when the spec has one."""
     shift_correlation: pd.DataFrame | None = None
+    corruption: dict[str, pd.DataFrame] | None = None
+    """Corruption error tables of a corrupted dataset: `corruption_errors`, `corruption_ce`, `mce`."""
     factor_distribution: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from fovkit.analysis.criteria import AcceptableLabels, SameGroup, TopOne
 from fovkit.analysis.spec import AnalysisSpec, GapSetup, Hierarchy
@@ -26,6 +27,9 @@ LABEL_SPACES: tuple[LabelSpaceName, ...] = ("dataset", "imagenet-1k")
 """What the predicted classes of a rendered dataset's analysis are: its own labels, or ImageNet-1k indices."""
 
 RENDER_GAP_DESIGNS = ("single",)
+CORRUPTION_SEVERITY = "corruption_severity"
+"""Analysis groups of a corrupted dataset per (corruption, severity), e.g. `corruption_severity=fog/3`: the errors
+that CE and mCE are computed from."""
 """Rows of a rendered dataset's canonical and one-factor gap groups: those of `fovkit probe` (its default)."""
 
 
@@ -181,3 +185,113 @@ def _imagenet_scoring(
         + (f"; left out, no ImageNet counterpart: {', '.join(left_out)}." if left_out else "."),
     )
     return table, criterion, notes
+
+
+def corrupted_spec(
+    folder: Path,
+    split: str | None = None,
+    title: str | None = None,
+    designs: tuple[str, ...] | None = None,
+    label_space: LabelSpaceName = "dataset",
+) -> AnalysisSpec:
+    """The analysis of a corrupted dataset (`fovkit corrupt`): a group per corruption and per severity, and gaps.
+
+    The source's own factors keep their groups; the gap table (relative to clean images) is there when the clean
+    images were kept.
+
+    Args:
+        folder: A dataset written by `fovkit corrupt`.
+        split: Only the rows of this split (a rendered source's `train` or `held_out`).
+        title: Title of the report.
+        designs: Only the rows of these designs (a rendered source's `single`, `paired`, `all`).
+        label_space: `imagenet-1k` scores ImageNet-1k predictions on a rendered source's classes (see
+            `rendered_spec`); a source of ImageNet class folders is in ImageNet-1k labels already.
+
+    """
+    from fovkit.corruptions.dataset import CATEGORICAL_COLUMNS, CLEAN, INT32_COLUMNS, KIND, SOURCE_ID
+    from fovkit.render.store import object_ids
+    from fovkit.store.loader import ShardedDataset
+    from fovkit.tables.factor_groups import read_factor
+
+    dataset = ShardedDataset.open(folder, kind=KIND)
+    dataset = ShardedDataset(folder, dataset.manifest, dataset.fix, CATEGORICAL_COLUMNS, INT32_COLUMNS)
+    classes = dataset.manifest.get("classes") or {}
+    if "label" not in dataset.schema.names or not isinstance(classes, dict) or classes.get("space") is None:
+        raise InputError(
+            "the corrupted images have no labels (their source was a flat folder of images), so predictions cannot "
+            "be scored; corrupt a dataset or a folder of class folders",
+            path=folder,
+        )
+    source = dataset.manifest.get("source")
+    source_kind = source.get("kind") if isinstance(source, dict) else None
+    frame = dataset.samples()
+    every_id = frame["sample_id"].astype(str).to_numpy()
+    keep = np.ones(len(frame), dtype=bool)
+    for column, wanted in (("split", [split] if split else None), ("design", list(designs) if designs else None)):
+        if wanted is None:
+            continue
+        if column not in frame.columns:
+            raise InputError(f"--{column} applies to a rendered source; this one has no {column} column", path=folder)
+        unknown = sorted(set(wanted) - set(frame[column].astype(str)))
+        if unknown:
+            raise InputError(f"no rows with {column} {unknown}", path=folder, field=column)
+        keep &= frame[column].astype(str).isin(wanted).to_numpy()
+    frame = frame.loc[keep].drop(columns=["shard", "row"]).reset_index(drop=True)
+    frame["sample_id"] = frame["sample_id"].astype(str)
+    frame["corruption"] = frame["corruption"].astype(str)
+    table = FactorTable(frame, dataset.manifest.factors, str(folder))
+    names = tuple(classes.get("names") or ())
+    criterion, prediction_classes, notes = TopOne(table.labels), None, ()
+    num_classes = len(names)
+    if classes["space"] == "imagenet-1k":
+        num_classes, names = IMAGENET_CLASSES, None
+    elif label_space == "imagenet-1k":
+        table, criterion, notes = _imagenet_scoring(table, names, folder)
+        prediction_classes = IMAGENET_CLASSES
+    frame = table.frame
+    source_factors = [spec.name for spec in table.factors if spec.name not in ("corruption", "severity")]
+    levels = {
+        "corruption": (frame["corruption"].to_numpy(dtype=object), CLEAN),
+        "severity": (frame["severity"].to_numpy(dtype=np.int64), 0),
+        CORRUPTION_SEVERITY: (
+            (frame["corruption"].astype(str) + "/" + frame["severity"].astype(str)).to_numpy(dtype=object),
+            f"{CLEAN}/0",
+        ),
+    }
+    groups = [
+        read_factor(pa.array(values), column, 10, canonical, folder)
+        for column, (values, canonical) in levels.items()
+        if len(np.unique(values)) > 1
+    ]
+    factor_names = (*source_factors, *(name for group in groups for name in group.group_names))
+    mask = np.concatenate(
+        [table.varies(source_factors) if source_factors else np.zeros((len(frame), 0), bool)]
+        + [group.group_mask for group in groups],
+        axis=1,
+    )
+    has_clean = bool((frame["corruption"] == CLEAN).any())
+    clusters = (
+        object_ids(frame) if {"label", "instance"} <= set(frame.columns) else frame[SOURCE_ID].astype(str).to_numpy()
+    )
+    gap_designs = (
+        RENDER_GAP_DESIGNS if "design" in frame.columns and set(RENDER_GAP_DESIGNS) <= set(frame["design"]) else None
+    )
+    return AnalysisSpec(
+        table=table,
+        factor_names=factor_names,
+        factor_mask=mask,
+        num_classes=max(num_classes, int(table.labels.max()) + 1 if len(table) else 1),
+        criteria=(criterion,),
+        universe=SampleUniverse(
+            target=table.sample_ids,
+            description=f"the corrupted dataset {Path(folder).name}",
+            is_known_extra=lambda ids: np.isin(ids, every_id),
+        ),
+        title=title or f"Corruption analysis of {Path(folder).name}",
+        class_names=names or None,
+        gaps=GapSetup(clusters, gap_designs) if has_clean else None,
+        varies=table.varies(),
+        notes=notes,
+        prediction_classes=prediction_classes,
+        corruption_baseline="alexnet" if source_kind == "imagenet-val" else "none",
+    )

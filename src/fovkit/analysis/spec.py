@@ -83,6 +83,9 @@ class AnalysisSpec:
     counts; None: `factor_mask` (binary factors)."""
     notes: tuple[str, ...] = ()
     """Where the definitions differ from a reference toolkit, in words for the report."""
+    corruption_baseline: str | None = None
+    """Set for a corrupted dataset: `alexnet` (ImageNet val source), `none` (unnormalised errors only) or a model's
+    name; the analysis then adds the corruption error tables (`fovkit.analysis.corruption`)."""
     prediction_classes: int | None = None
     """Width of the label space the predictions name when it is not the samples' (ImageNet-1k classifiers on
     renders: 1,000); None: `num_classes`."""

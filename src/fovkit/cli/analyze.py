@@ -37,6 +37,7 @@ FLAGS = {
     "designs": "--design",
     "title": "--title",
     "label_space": "--label-space",
+    "baseline_model": "--baseline-model",
     "bootstrap": "--bootstrap",
     "seed": "--seed",
 }
@@ -123,6 +124,14 @@ def analyze(
             "ImageNet counterparts. Default: the dataset's own labels.",
         ),
     ] = None,
+    baseline_model: Annotated[
+        str | None,
+        typer.Option(
+            metavar="MODEL",
+            help="Corrupted datasets: the analysed model whose errors normalise CE and mCE, or none. Default: "
+            "AlexNet's published ImageNet-C errors when the source was ImageNet val, else none.",
+        ),
+    ] = None,
     groups: ModelGroups = None,
     shift_scores: ShiftScores = None,
     file_names: FileNames = None,
@@ -155,6 +164,7 @@ def analyze(
         designs=tuple(design) if design else None,
         title=title,
         label_space=label_space,
+        baseline_model=baseline_model,
         bootstrap=bootstrap,
         seed=seed,
     )

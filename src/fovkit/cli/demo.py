@@ -29,7 +29,8 @@ def demo(
     `dataset/` (the renders, contact sheets), `gaps/` (gap table with intervals, plot), `instances/` (experiment 5.2:
     linear probe, 25-100% of the instances seen varying in each factor), `imagenet_gaps/` and `imagenet/` (the real
     pretrained EfficientNet-Lite0: its features' gap table, and its own ImageNet head per factor with no training),
-    each with its report, and `report.html` (all on one page).
+    `corrupted/` and `corruptions/` (the default backbone under the 19 ImageNet-C corruptions at 5 severities, with
+    and without BatchNorm adaptation), each with its report, and `report.html` (all on one page).
     """
     import torch
     from rich.console import Console
@@ -46,6 +47,7 @@ def demo(
     console.print(summary_table(run.instances.tables["same_factor"], title))
     print_gap_table(run.imagenet.gaps)
     console.print(imagenet_table(run.imagenet.factors))
+    console.print(corruption_table(run.corruptions.analysis))
     console.print(f"Report: {run.report.resolve()}", soft_wrap=True)
 
 
@@ -60,4 +62,20 @@ def imagenet_table(result: AnalysisResult) -> Table:
         table.add_column(factor, justify="right")
     for model, row in accuracies.iterrows():
         table.add_row(str(model), *(f"{100 * row[factor]:.1f}" for factor in result.factors))
+    return table
+
+
+def corruption_table(result: AnalysisResult) -> Table:
+    """Clean and mean corruption error, and mCE relative to the unadapted model, with and without BN adaptation."""
+    from rich.table import Table
+
+    from fovkit.jobs.corruption_demo import corruption_summary
+
+    summary = corruption_summary(result)
+    table = Table(title="Default backbone under 19 corruptions x 5 severities: error %, mCE relative to no adaptation")
+    table.add_column("model")
+    for column in summary.columns:
+        table.add_column(column.replace("_", " "), justify="right")
+    for model, row in summary.iterrows():
+        table.add_row(str(model), *(f"{value:.1f}" for value in row))
     return table

@@ -99,7 +99,7 @@ def fail(message: str, code: int, hint: bool = True) -> NoReturn:
 
 
 def _register() -> None:
-    from fovkit.cli import analyze, demo, experiment, imagenetx, predict, probe, render, report, topfactor
+    from fovkit.cli import analyze, corrupt, demo, experiment, imagenetx, predict, probe, render, report, topfactor
 
     app.command("analyze", cls=config_command(analyze.config_class, analyze.FLAGS))(user_errors(analyze.analyze))
     app.command("imagenetx", cls=config_command(imagenetx.config_class, imagenetx.FLAGS))(
@@ -110,6 +110,7 @@ def _register() -> None:
     app.command("demo", cls=Command)(user_errors(demo.demo, RESUMES))
     app.command("probe", cls=config_command(probe.config_class, probe.FLAGS))(user_errors(probe.probe, RESUMES))
     app.command("predict", cls=Command)(user_errors(predict.predict, RESUMES))
+    app.command("corrupt", cls=Command)(user_errors(corrupt.corrupt, RESUMES))
     app.command("experiment", cls=config_command(experiment.config_class, experiment.FLAGS))(
         user_errors(experiment.experiment, RESUMES)
     )

@@ -47,6 +47,30 @@ Threads = Annotated[
 Overwrite = Annotated[bool, typer.Option(help="Replace an earlier fovkit output in a non-empty output folder.")]
 Quiet = Annotated[bool, typer.Option(help="No progress bars.")]
 Svg = Annotated[bool, typer.Option("--svg/--no-svg", help="Also save every plot as SVG (PNG always).")]
+ShardWorkers = Annotated[
+    int | None,
+    typer.Option(min=1, help="Shards written at once.", show_default="one per core, or the Ray cluster's"),
+]
+EngineChoice = Annotated[
+    Literal["local", "ray"],
+    typer.Option("--engine", help=r"Forked local processes, or Ray tasks (pip install 'fovkit\[ray]')."),
+]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--address", help="Ray cluster to use with --engine ray, e.g. ray://head:10001.", show_default="start one here"
+    ),
+]
+RowFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--filter",
+        metavar="COLUMN=VALUE[,VALUE]",
+        help="Datasets written by fovkit: only rows whose COLUMN holds one of the values, e.g. split=held_out or "
+        "design=single (repeatable; all must hold).",
+        show_default="every row",
+    ),
+]
 Workers = Annotated[
     int | None, typer.Option(min=1, metavar="N", help=f"Worker processes. {default_note('one per core')}")
 ]

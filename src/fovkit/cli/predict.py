@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fovkit.cli.options import Quiet
+from fovkit.cli.options import Quiet, RowFilter
 from fovkit.errors import InputError
 
 
@@ -68,14 +68,22 @@ def predict(
         ),
     ] = None,
     device: Annotated[str, typer.Option(metavar="DEVICE", help="Torch device: cpu, cuda, cuda:N or auto.")] = "cpu",
-    filter: Annotated[
+    filter: RowFilter = None,
+    adapt: Annotated[
+        str,
+        typer.Option(
+            metavar="METHOD",
+            help="Test-time adaptation: none, bn (BatchNorm statistics), tent or rpl (self-learning). A copy of the "
+            "model adapts over each shard of a dataset (one corruption and severity) or over the whole folder.",
+        ),
+    ] = "none",
+    adapt_setting: Annotated[
         list[str] | None,
         typer.Option(
-            "--filter",
-            metavar="COLUMN=VALUE[,VALUE]",
-            help="Datasets written by fovkit: only rows whose COLUMN holds one of the values, e.g. split=held_out or "
-            "design=single (repeatable; all must hold).",
-            show_default="every row",
+            "--adapt-setting",
+            metavar="KEY=VALUE",
+            help="A setting of the adaptation method, e.g. prior=16 for bn or lr=0.00025 for tent (repeatable).",
+            show_default="the method's defaults",
         ),
     ] = None,
     overwrite: Annotated[
@@ -108,6 +116,8 @@ def predict(
         overwrite=overwrite,
         progress=not quiet,
         rows=row_filter(filter) if filter else None,
+        adaptation=adapt,
+        adaptation_settings=setting_pairs(adapt_setting) if adapt_setting else None,
     )
     resumed = f" ({result.resumed:,} from the interrupted run)" if result.resumed else ""
     typer.echo(
@@ -148,3 +158,20 @@ def row_filter(pairs: list[str]) -> dict[str, list[str]]:
             )
         rows[column] = [value.strip() for value in values.split(",")]
     return rows
+
+
+def setting_pairs(pairs: list[str]) -> dict[str, object]:
+    """`{key: value}` from `KEY=VALUE` options; values read as TOML scalars (16, 0.001, true), else as text."""
+    import tomllib
+
+    settings: dict[str, object] = {}
+    for pair in pairs:
+        key, equals, text = pair.partition("=")
+        key = key.strip()
+        if not equals or not key or not text.strip():
+            raise InputError(f"--adapt-setting takes KEY=VALUE, e.g. prior=16; got {pair!r}", field="--adapt-setting")
+        try:
+            settings[key] = tomllib.loads(f"value = {text.strip()}")["value"]
+        except tomllib.TOMLDecodeError:
+            settings[key] = text.strip()
+    return settings

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.console import Console
 
-from fovkit.cli.options import Overwrite, Quiet
+from fovkit.cli.options import EngineChoice, Overwrite, Quiet, RayAddress, ShardWorkers
 from fovkit.errors import InputError
 from fovkit.render.presets import list_presets
 
@@ -76,20 +76,9 @@ def run(
             "--out", "-o", help="Dataset folder: new or empty, or this config's dataset to resume.", show_default=False
         ),
     ],
-    workers: Annotated[
-        int | None,
-        typer.Option(min=1, help="Shards rendered at once.", show_default="one per core, or the Ray cluster's"),
-    ] = None,
-    engine: Annotated[
-        Literal["local", "ray"],
-        typer.Option(help=r"Forked local processes, or Ray tasks (pip install 'fovkit\[ray]')."),
-    ] = "local",
-    address: Annotated[
-        str | None,
-        typer.Option(
-            help="Ray cluster to use with --engine ray, e.g. ray://head:10001.", show_default="start one here"
-        ),
-    ] = None,
+    workers: ShardWorkers = None,
+    engine: EngineChoice = "local",
+    address: RayAddress = None,
     overwrite: Annotated[
         bool,
         typer.Option(

@@ -119,18 +119,24 @@ def run_analyze(
 
 
 def load_spec(factors: Path, config: AnalyzeConfig, classes: Path | None = None) -> AnalysisSpec:
-    """The analysis spec of a factor table file or a rendered dataset folder."""
-    from fovkit.analysis.sources import factor_file_spec, rendered_spec
+    """The analysis spec of a factor table file, a rendered dataset folder or a corrupted one."""
+    from fovkit.analysis.sources import corrupted_spec, factor_file_spec, rendered_spec
     from fovkit.tables.factor_files import FactorFileOptions, load_factor_file
 
     if factors.is_dir():
         if not (factors / MANIFEST).is_file():
             raise InputError(
-                "a folder given as factor table must be a rendered dataset (with manifest.json); give a CSV or "
-                "Parquet factor table otherwise",
+                "a folder given as factor table must be a rendered or corrupted dataset (with manifest.json); give a "
+                "CSV or Parquet factor table otherwise",
                 path=factors,
             )
+        if _manifest_kind(factors) == "corrupted":
+            return corrupted_spec(factors, config.split, config.title, config.designs, config.label_space)
+        if config.baseline_model is not None:
+            raise InputError("--baseline-model applies to corrupted datasets (fovkit corrupt) only", path=factors)
         return rendered_spec(factors, config.split, config.title, config.designs, config.label_space)
+    if config.baseline_model is not None:
+        raise InputError("--baseline-model applies to corrupted datasets (fovkit corrupt) only", path=factors)
     if config.split is not None or config.designs is not None or config.label_space != "dataset":
         raise InputError(
             "--split, --design and --label-space apply to rendered datasets only; the factor table is a file",
@@ -148,3 +154,14 @@ def load_spec(factors: Path, config: AnalyzeConfig, classes: Path | None = None)
         canonical=config.canonical or None,
     )
     return factor_file_spec(load_factor_file(factors, options), config.title)
+
+
+def _manifest_kind(folder: Path) -> str | None:
+    """The `kind` a dataset folder's manifest records (None when unreadable: the spec's reader then says why)."""
+    import json
+
+    try:
+        data = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return data.get("kind") if isinstance(data, dict) else None

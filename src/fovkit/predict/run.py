@@ -5,6 +5,11 @@ evaluation view (`card.preprocessing.prepare`), one batch per item, so memory is
 order of the rows is the source's whatever the number of workers. Rows are written in parts (see
 `fovkit.predict.writer`): an interrupted run (Ctrl-C, a crash) resumes after the last complete part when run again
 with the same arguments.
+
+With test-time adaptation (`adaptation`, `fovkit.adaptation`), a copy of the model adapts over the stream and the
+predictions are the adapted model's. Adaptation starts again from the source model at each episode: every shard of
+a stored dataset (each shard of a corrupted dataset holds one corruption at one severity), or the whole folder of
+files; parts are then whole episodes, so a resumed run gives the same predictions.
 """
 
 from __future__ import annotations
@@ -69,6 +74,8 @@ def predict(
     progress: bool = True,
     part_size: int = PART_SIZE,
     rows: Mapping[str, Sequence[str]] | None = None,
+    adaptation: str = "none",
+    adaptation_settings: Mapping[str, object] | None = None,
 ) -> PredictResult:
     """Predict every image of `source` with `classifier` and write one Parquet file `out` (resumable, atomic).
 
@@ -88,6 +95,8 @@ def predict(
         part_size: Rows per resumable part (and row group of the file).
         rows: Only the rows of a stored dataset whose columns hold one of these values, e.g.
             `{"split": ["held_out"]}` (text, converted to each column's type).
+        adaptation: Test-time adaptation method (`fovkit.adaptation.list_methods()`): `none`, `bn`, `tent`, `rpl`.
+        adaptation_settings: The method's settings by field name (see `fovkit.adaptation.get_method(name).settings`).
 
     Returns:
         Where the file is, its rows, and how many came from an interrupted run.
@@ -105,6 +114,7 @@ def predict(
     checked_count("part_size", part_size, 1)
     return_large_blocks()
     workers = checked_count("workers", default_workers() if workers is None else workers, 0)
+    episodes = Episodes.of(adaptation, adaptation_settings)
     classes = len(classifier.labels)
     k = resolve_top_k(top_k, classes)
     images = open_source(source, rows)
@@ -112,16 +122,19 @@ def predict(
     target = resolve_device(device)
     settings = {"top_k": k, "logits": logits, "batch_size": batch_size, "part_size": part_size}
     settings.update(device=device_name(target), precision=PRECISION)
+    if episodes is not None:
+        settings["adaptation"] = episodes.describe()
     source_facts = {**images.describe(), "fingerprint": images.fingerprint()}
     model_facts = model_identity(classifier)
     metadata = {"model": model_facts, "source": source_facts, "settings": settings, "fovkit": fovkit.__version__}
     schema = output_schema(classes, "labels" in source_facts, "class_dirs" in source_facts, logits, metadata)
-    parts = plan_parts(len(images), part_size, images.boundaries(), batch_size)
+    whole = max(1, len(images)) if episodes is not None else part_size  # an adapted run's parts are whole episodes
+    parts = plan_parts(len(images), whole, images.boundaries(), batch_size, split_at_boundaries=episodes is not None)
     folder = PartFolder(out, metadata, [part[-1][1] - part[0][0] for part in parts])
     created = missing_parents(out)
     done = folder.prepare(overwrite)
     try:
-        _run_parts(classifier, images, parts, done, folder, schema, k, target, workers, progress)
+        _run_parts(classifier, images, parts, done, folder, schema, k, target, workers, progress, episodes)
         folder.assemble(schema)
     except InputError:
         folder.discard()
@@ -163,14 +176,55 @@ def model_identity(classifier: ImageClassifier) -> dict:
     }
 
 
-def plan_parts(rows: int, part_size: int, boundaries: list[int], batch_size: int) -> list[list[tuple[int, int]]]:
-    """The batches (row ranges) of each part: parts of `part_size` rows, batches that cross no part or boundary."""
+def plan_parts(
+    rows: int, part_size: int, boundaries: list[int], batch_size: int, split_at_boundaries: bool = False
+) -> list[list[tuple[int, int]]]:
+    """The batches (row ranges) of each part: parts of `part_size` rows, batches that cross no part or boundary.
+
+    With `split_at_boundaries`, a boundary also starts a new part (the parts of an adapted run are its episodes).
+    """
     cuts = sorted({*range(0, rows, part_size), *(cut for cut in boundaries if 0 < cut < rows), rows})
-    parts: list[list[tuple[int, int]]] = [[] for _ in range(0, rows, part_size)]
+    starts = set(range(0, rows, part_size)) | ({*boundaries} if split_at_boundaries else set())
+    parts: list[list[tuple[int, int]]] = []
     for begin, end in pairwise(cuts):
+        if begin in starts or not parts:
+            parts.append([])
         for start in range(begin, end, batch_size):
-            parts[begin // part_size].append((start, min(start + batch_size, end)))
+            parts[-1].append((start, min(start + batch_size, end)))
     return parts
+
+
+@dataclass(frozen=True)
+class Episodes:
+    """A test-time adaptation method and its settings: each episode adapts a fresh copy of the source model."""
+
+    method: object
+    settings: object
+
+    @classmethod
+    def of(cls, name: str, settings: Mapping[str, object] | None) -> Episodes | None:
+        """The validated method and settings; None for `none` (no adaptation: plain inference)."""
+        from fovkit.adaptation import get_method, method_settings
+
+        method = get_method(name)
+        checked = method_settings(name, settings)
+        if checked.batch_size is not None:
+            raise InputError(
+                "a prediction run adapts on its own batches: set the batch size with batch_size (--batch-size), not "
+                "as an adaptation setting",
+                field="adaptation_settings",
+            )
+        return None if method.name == "none" and not settings else cls(method, checked)
+
+    def start(self, classifier: ImageClassifier, device: torch.device) -> object:
+        """An adapter (images -> logits, adapting itself) over a private copy of `classifier`."""
+        from fovkit.adaptation.normalization import adaptable_copy
+
+        return self.method.prepare(adaptable_copy(classifier, device), self.settings)
+
+    def describe(self) -> dict:
+        """Method and settings, for the file's metadata."""
+        return {"method": self.method.name, "settings": self.settings.model_dump(mode="json")}
 
 
 def missing_parents(path: Path) -> list[Path]:
@@ -219,8 +273,9 @@ def _run_parts(
     device: torch.device,
     workers: int,
     progress: bool,
+    episodes: Episodes | None = None,
 ) -> None:
-    """Predict the parts after the first `done` and write each as it completes."""
+    """Predict the parts after the first `done` and write each as it completes (each part an episode if adapting)."""
     batches = [batch for part in parts[done:] for batch in part]
     ends = {part[-1][1]: index for index, part in enumerate(parts) if index >= done}
     total = parts[-1][-1][1]
@@ -232,8 +287,12 @@ def _run_parts(
         with progress_bar(progress) as bar:
             task = bar.add_task("Predicting", total=total, completed=parts[done][0][0] if done < len(parts) else total)
             tables = []
-            for (_, end), batch in zip(batches, _checked(loader), strict=True):
-                scores = score(classifier, batch, top_k, device)
+            starts = {part[0][0] for part in parts}
+            adapter = None
+            for (begin, end), batch in zip(batches, _checked(loader), strict=True):
+                if episodes is not None and (adapter is None or begin in starts):
+                    adapter = episodes.start(classifier, device)
+                scores = score(classifier, batch, top_k, device, adapter)
                 tables.append(scores_table(scores, classifier.labels.names, schema))
                 bar.advance(task, len(batch.file_names))
                 if end in ends:
@@ -251,10 +310,18 @@ def _checked(loader: DataLoader) -> Iterator[Batch]:
         yield batch
 
 
-def score(classifier: ImageClassifier, batch: Batch, top_k: int, device: torch.device) -> Scores:
-    """Top-k classes and softmax probabilities (and the logits) of one batch; logits must be N x classes, finite."""
-    with torch.inference_mode():
-        logits = classifier(batch.images.to(device)).float()
+def score(
+    classifier: ImageClassifier, batch: Batch, top_k: int, device: torch.device, adapter: object = None
+) -> Scores:
+    """Top-k classes and softmax probabilities (and the logits) of one batch; logits must be N x classes, finite.
+
+    An `adapter` (test-time adaptation) computes the logits instead of the classifier, adapting as it goes.
+    """
+    if adapter is not None:
+        logits = adapter(batch.images.to(device)).detach().float()
+    else:
+        with torch.inference_mode():
+            logits = classifier(batch.images.to(device)).float()
     classes = len(classifier.labels)
     if logits.ndim != 2 or tuple(logits.shape) != (len(batch.file_names), classes):
         raise InputError(

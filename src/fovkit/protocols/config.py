@@ -15,6 +15,30 @@ DEFAULT_BACKBONE = "fovkit:default"
 Precision = Literal["auto", "off", "bf16", "fp16"]
 
 
+class NoiseTraining(BaseModel):
+    """Gaussian or speckle noise on training images, each noisy with `probability`, sigma uniform in `sigma`.
+
+    From Rusak et al. 2020, "A simple way to make neural networks robust against diverse image corruptions".
+    Gaussian noise adds sigma * N(0, 1) to the pixels (in [0, 1]), speckle noise pixel * sigma * N(0, 1), as ImageNet-C
+    defines them; the result is clipped to [0, 1]. The defaults span ImageNet-C's Gaussian noise severities 1 to 5
+    (sigma 0.08 to 0.38; its speckle noise spans 0.15 to 0.6) and keep half of the images clean, as in the paper.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["gaussian", "speckle"] = "gaussian"
+    sigma: tuple[float, float] = Field((0.08, 0.38), description="lowest and highest noise standard deviation")
+    probability: float = Field(0.5, ge=0.0, le=1.0, description="chance that a training image gets noise")
+
+    @field_validator("sigma")
+    @classmethod
+    def _ordered_range(cls, sigma: tuple[float, float]) -> tuple[float, float]:
+        low, high = sigma
+        if not 0.0 <= low <= high or high == 0.0:
+            raise ValueError(f"sigma is a range [low, high] with 0 <= low <= high and high > 0, got {list(sigma)}")
+        return sigma
+
+
 class FinetuneConfig(BaseModel):
     """How to finetune: optimisation, schedule, randomness, checkpointing and numeric precision.
 
@@ -38,6 +62,7 @@ class FinetuneConfig(BaseModel):
     device: str = Field("auto", description="torch device; auto: cuda when available, else cpu")
     max_steps: int | None = Field(None, ge=1, description="stop after this many steps in all (smoke runs)")
     augment: bool = Field(False, description="random resized crop (35-100% of the area) and horizontal flip")
+    noise: NoiseTraining | None = Field(None, description="Gaussian or speckle noise on training images; None: off")
 
 
 class LinearSettings(BaseModel):

@@ -35,6 +35,7 @@ from fovkit.errors import InputError, preview
 from fovkit.protocols.config import FinetuneConfig, Precision
 from fovkit.protocols.data import ImageBatches, as_labels, image_mode, to_float
 from fovkit.protocols.devices import device_name, precision_name, resolve_device
+from fovkit.protocols.noise_training import add_training_noise
 from fovkit.protocols.streaming import StreamedImages
 from fovkit.runs import atomic_file
 from fovkit.seeding import derive_seed, torch_generator
@@ -159,6 +160,8 @@ def finetune(
                     batch = gather()
                     if config.augment:
                         batch = random_resized_flip(batch)
+                    if config.noise is not None:
+                        batch = add_training_noise(batch, config.noise)
                     lr = optimizer.param_groups[0]["lr"]
                     loss = run.train_step(batch, targets[indices].to(device), dtype)
                     run.pending.append((run.step, epoch, loss.detach(), lr))

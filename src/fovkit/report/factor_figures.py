@@ -185,3 +185,62 @@ def factor_distribution_figure(table: pd.DataFrame) -> Figure:
     figure.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
     figure.suptitle("How often each factor is annotated")
     return figure
+
+
+@_styled
+def corruption_error_figure(errors: pd.DataFrame) -> Figure:
+    """Error against severity, one panel per corruption and one line per model (ImageNet-C's Figure 3 layout)."""
+    _require_columns(errors, ["model", "corruption", "severity", "error"], "corruption_errors")
+    _require_rows(errors, "corruption_errors")
+    corruptions = list(pd.unique(errors["corruption"]))
+    models = list(pd.unique(errors["model"]))
+    columns = min(5, len(corruptions))
+    rows = -(-len(corruptions) // columns)
+    figure = new_figure(FULL_WIDTH, 1.7 * rows + 0.6)
+    grid = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
+    colors = dict(zip(models, _palette(len(models)), strict=True))
+    for axes, corruption in zip(grid.flat, corruptions, strict=False):
+        part = errors[errors["corruption"] == corruption]
+        for model, lines in part.groupby("model", sort=False):
+            lines = lines.sort_values("severity")
+            axes.plot(
+                lines["severity"], 100 * lines["error"], marker="o", markersize=3, color=colors[model], label=model
+            )
+        axes.set_title(_label(corruption), fontsize=ANNOTATION_SIZE)
+        axes.set_ylim(0, 100)
+    for axes in grid.flat[len(corruptions) :]:
+        axes.set_visible(False)
+    for axes in grid[-1]:
+        axes.set_xlabel("severity")
+    for axes in grid[:, 0]:
+        axes.set_ylabel("error (%)")
+    if len(models) > 1:
+        figure.legend(*grid.flat[0].get_legend_handles_labels(), loc="outside lower center", ncol=min(4, len(models)))
+    return figure
+
+
+@_styled
+def mce_figure(per_model: pd.DataFrame) -> Figure:
+    """Per model: clean error and mean corruption error (and mCE when a baseline normalises it), as bars."""
+    _require_rows(per_model, "mce")
+    table = per_model.set_index("model") if "model" in per_model.columns else per_model
+    measures = [column for column in ("clean_error", "mean_error", "mce", "relative_mce") if column in table.columns]
+    measures = [column for column in measures if table[column].notna().any()]
+    figure = new_figure(FULL_WIDTH, 0.5 + 0.35 * len(table) * len(measures) + 0.8)
+    axes = figure.subplots()
+    height = 0.8 / len(measures)
+    positions = np.arange(len(table))
+    for index, (measure, color) in enumerate(zip(measures, _palette(len(measures)), strict=True)):
+        values = 100 * table[measure].to_numpy(dtype=float)
+        label = {
+            "clean_error": "clean error",
+            "mean_error": "mean corruption error",
+            "mce": "mCE",
+            "relative_mce": "relative mCE",
+        }
+        axes.barh(positions + index * height, values, height=height, color=color, label=label[measure])
+    axes.set_yticks(positions + height * (len(measures) - 1) / 2, [str(model) for model in table.index])
+    axes.invert_yaxis()
+    axes.set_xlabel("percent")
+    axes.legend(loc="lower right", fontsize=ANNOTATION_SIZE)
+    return figure

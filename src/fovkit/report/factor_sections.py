@@ -30,6 +30,8 @@ FIGURES = {
     "active_factors": "active_factors_figure",
     "shift_correlation": "shift_correlation_figure",
     "factor_distribution": "factor_distribution_figure",
+    "corruption_errors": "corruption_error_figure",
+    "mce": "mce_figure",
 }
 """Table -> function of `fovkit.report.factor_figures` that draws it."""
 MODULE = "fovkit.report.factor_figures"
@@ -54,6 +56,8 @@ def _draw(function: str, table: pd.DataFrame) -> Figure:
 def extra_sections(run: RunFolder, figures: Mapping[str, SavedFigure], prefix: str = "") -> list[Section]:
     """The sections of the optional tables the folder holds, in the order the paper shows them."""
     sections = []
+    if run.has("mce"):
+        sections.append(_corruption_section(run, figures, prefix))
     if run.has("gaps"):
         sections.append(_gaps_section(run.table("gaps"), prefix))
     if run.has("factor_distribution"):
@@ -110,3 +114,35 @@ def _gaps_section(gaps: pd.DataFrame, prefix: str) -> Section:
         )
         cells.insert(0, "canonical accuracy", accuracy["accuracy"])
     return section.add(table_block(cells, row_label="models"))
+
+
+def _corruption_section(run: RunFolder, figures: Mapping[str, SavedFigure], prefix: str) -> Section:
+    """Errors per corruption and severity, CE and mCE (ImageNet-C), for a corrupted dataset's analysis."""
+    per_model = _indexed(run.table("mce"), ["model"])
+    baseline = per_model["baseline"].dropna().unique().tolist() if "baseline" in per_model.columns else []
+    section = Section("Corruption errors", f"{prefix}corruptions", nav="Corruptions")
+    normaliser = (
+        "normalised by AlexNet's published ImageNet-C errors"
+        if baseline == ["alexnet"]
+        else f"normalised by the errors of {baseline[0]}"
+        if baseline
+        else "not normalised (give --baseline-model to normalise by a model)"
+    )
+    section.add(
+        paragraph(
+            "Top-1 error per corruption and severity (Hendrycks & Dietterich 2019). Mean corruption error averages "
+            "over every corruption and severity; CE divides a corruption's summed error by a baseline's, mCE "
+            f"averages CE over the 15 common corruptions, relative mCE measures the drop from clean. Here {normaliser}."
+        ),
+        figure_block(figures["mce"], "mean corruption error", "Lower is better."),
+        table_block(per_model.drop(columns=["baseline"], errors="ignore").mul(100).round(1), row_label="models"),
+        figure_block(figures["corruption_errors"], "error against severity", "One panel per corruption."),
+    )
+    per_corruption = _indexed(run.table("corruption_ce"), ["model", "corruption"])
+    section.add(table_block(per_corruption.mul(100).round(1), row_label="rows"))
+    return section
+
+
+def _indexed(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """`table` indexed by `keys` (a Parquet copy keeps its index; a CSV has the keys as columns)."""
+    return table.set_index(keys) if set(keys) <= set(table.columns) else table
