@@ -173,3 +173,10 @@ def test_shards_and_reads():
     assert len({task.name for task in tasks}) == len(tasks)
     assert pd.Series([task.size for task in tasks]).sum() == 20
     assert read_spans(2, 12, [3, 10, 20], size=4) == [(2, 3), (3, 7), (7, 10), (10, 12)]
+
+
+def test_a_stored_dataset_at_224_is_not_cropped(tmp_path: Path):
+    from fovkit.corruptions.dataset import _view
+
+    assert _view(224, False).crop_pct == 1.0 and _view(224, True).crop_pct == pytest.approx(224 / 256)
+    assert _view(64, True).crop_pct == pytest.approx(224 / 256)

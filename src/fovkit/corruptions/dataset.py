@@ -246,10 +246,11 @@ def corrupt_shard(config: CorruptConfig, ref: SourceRef, side: int, task: Corrup
     import torch
 
     from fovkit.corruptions.api import corrupt_batch
+    from fovkit.predict.sources import ImageFiles
     from fovkit.seeding import rng
 
     source = _open(ref)
-    preprocessing = _view(side)
+    preprocessing = _view(side, isinstance(source, ImageFiles))
     spans = read_spans(task.start, task.stop, source.boundaries())
     metadata = pd.concat([source_rows(source, begin, end) for begin, end in spans], ignore_index=True)
     ids = metadata[SOURCE_ID].astype(str).tolist()
@@ -358,10 +359,15 @@ def _open(ref: SourceRef) -> object:
 
 
 @lru_cache(maxsize=4)
-def _view(side: int) -> object:
+def _view(side: int, files: bool) -> object:
+    """How images reach `side` x `side` before corrupting.
+
+    Files get ImageNet-C's view (shorter side to side / 0.875, centre crop); a stored dataset's images only have
+    their shorter side scaled and the centre cropped, which leaves them untouched at their own size.
+    """
     from fovkit.models.base import Preprocessing
 
-    return Preprocessing(input_size=side, crop_pct=FOLDER_CROP if side == FOLDER_SIZE else 1.0)
+    return Preprocessing(input_size=side, crop_pct=FOLDER_CROP if files else 1.0)
 
 
 def _side(source: object, config: CorruptConfig) -> int:
